@@ -1,0 +1,31 @@
+# Each target installs what it needs into .venv first (the first time builds llama-cpp-python
+# from source, about 10 minutes on 2 cores; pip caches the wheel for later installs).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: seeds test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+seeds: $(STAMP)  ## summarize the seed articles on the embedded model
+	$(BIN)/summarize seeds/*.txt --format markdown
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint  ## lint, type-check, then the whole suite (live runs of the embedded model included)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.seeds
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

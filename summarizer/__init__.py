@@ -1,0 +1,29 @@
+"""Grounded event summaries of news articles: every field tied to spans of the source text.
+
+>>> from summarizer import summarize
+>>> record = summarize(text)                    # doctest: +SKIP
+>>> record.events[0].casualties[0].evidence[0]  # doctest: +SKIP
+"""
+
+from summarizer.config import Settings
+from summarizer.contract import SCHEMA_VERSION, ArticleSummary, Evidence
+from summarizer.errors import ConfigError, InputError, ModelError, SummarizerError
+from summarizer.ingest import Article, make_article, read_article
+from summarizer.pipeline import Summarizer, asummarize, summarize
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Article",
+    "ArticleSummary",
+    "ConfigError",
+    "Evidence",
+    "InputError",
+    "ModelError",
+    "Settings",
+    "Summarizer",
+    "SummarizerError",
+    "asummarize",
+    "make_article",
+    "read_article",
+    "summarize",
+]

@@ -1,0 +1,3 @@
+from summarizer.cli import entry_point
+
+entry_point()

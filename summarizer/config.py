@@ -1,0 +1,53 @@
+"""Settings as one value object, read from ``SUMMARIZER_*`` (and ``OPENAI_*``) variables once.
+
+The CLI, the service and the library all build a `Settings` and pass it down; nothing else in
+the package reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ProviderName = Literal["local", "openai"]
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "summarizer"
+
+
+class Settings(BaseSettings):
+    """Every knob of a run; defaults are the embedded model, deterministic, on this machine."""
+
+    model_config = SettingsConfigDict(env_prefix="SUMMARIZER_", extra="ignore", frozen=True)
+
+    provider: ProviderName = "local"
+    model: str | None = Field(default=None, description="model name (required for openai)")
+    model_path: Path | None = Field(default=None, description="a GGUF file instead of the embedded model")
+    context_window: int = Field(default=8192, ge=1024, description="tokens: n_ctx for local")
+    threads: int | None = Field(default=None, ge=1, description="CPU threads for local")
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    seed: int = 0
+    timeout: float = Field(default=300.0, gt=0, description="seconds per model call")
+    attempts: int = Field(default=4, ge=1, description="tries per model call on transport errors")
+    reasks: int = Field(default=2, ge=0, description="re-asks when the answer fails validation")
+    backoff_initial: float = Field(default=1.0, ge=0)
+    backoff_max: float = Field(default=30.0, ge=0)
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("SUMMARIZER_OPENAI_BASE_URL", "OPENAI_BASE_URL")
+    )
+    openai_api_key: str | None = Field(
+        default=None,
+        repr=False,
+        validation_alias=AliasChoices("SUMMARIZER_OPENAI_API_KEY", "OPENAI_API_KEY"),
+    )
+    response_format: Literal["json_schema", "json_object"] = Field(
+        default="json_schema",
+        description="json_object sends llama-cpp-python's {type: json_object, schema: ...}",
+    )
+    cache_dir: Path = Field(default_factory=default_cache_dir)

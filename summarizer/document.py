@@ -1,0 +1,140 @@
+"""An article read by the program before the model sees it.
+
+Sentences are numbered, and the candidates the model will choose among (casualty figures,
+quotations, date expressions) are found and given short keys ("F1", "Q2", "D3"). Prompts show
+these; the model answers with keys and numbers; parsing turns keys back into spans. Everything
+here is deterministic, so the same article always yields the same questions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from summarizer.alignment import TextIndex
+from summarizer.attribution import Source, source_of
+from summarizer.dates import DateMention, find_dates
+from summarizer.figures import (
+    Quantity,
+    attribution_between,
+    find_quantities,
+    mentions_casualties,
+    phrase_after,
+)
+from summarizer.ingest import Article
+from summarizer.quotations import Quotation, find_quotations
+from summarizer.sentences import Sentence, sentence_at, split_sentences
+
+MAX_DATE_CANDIDATES = 12
+_PRONOUN_SPEAKER = re.compile(
+    r"\b(?:he|she|they)\s+(?:said|says|told|added|claimed|warned|insisted)\b"
+    r"|\b(?:said|says|added)\s+(?:he|she|they)\b|\b(?:he|she|they)\s+\w+\s+that\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class FigureCandidate:
+    key: str
+    quantity: Quantity
+    sentence: Sentence
+    phrase: str
+    source: Source | None
+    """Who the reporting frame says gives the figure, when the program can read it."""
+
+    @property
+    def marked_sentence(self) -> str:
+        """The sentence with this figure in brackets, so the model sees whose claim it is."""
+        s, q = self.sentence, self.quantity
+        cut = q.start - s.start, q.end - s.start
+        return f"{s.text[: cut[0]]}[{s.text[cut[0] : cut[1]]}]{s.text[cut[1] :]}"
+
+
+@dataclass(frozen=True)
+class QuoteCandidate:
+    key: str
+    quotation: Quotation
+    sentence: Sentence
+    context: str
+    """The quote's sentence, after the one before when the speaker is only "he" or unnamed."""
+    source: Source | None
+    """The speaker named in the reporting frame, when the program can read it."""
+
+
+@dataclass(frozen=True)
+class DateCandidate:
+    key: str
+    mention: DateMention
+    sentence: Sentence
+
+
+@dataclass(frozen=True)
+class Document:
+    article: Article
+    sentences: list[Sentence]
+    figures: list[FigureCandidate]
+    quotes: list[QuoteCandidate]
+    dates: list[DateCandidate]
+    index: TextIndex = field(repr=False)
+
+    @property
+    def text(self) -> str:
+        return self.article.text
+
+    def sentence(self, number: int) -> Sentence:
+        return self.sentences[number - 1]
+
+
+def analyse(article: Article) -> Document:
+    text = article.text
+    sentences = split_sentences(text)
+    return Document(
+        article=article,
+        sentences=sentences,
+        figures=_figures(text, sentences),
+        quotes=_quotes(text, sentences),
+        dates=_dates(text, sentences),
+        index=TextIndex(text),
+    )
+
+
+def _figures(text: str, sentences: list[Sentence]) -> list[FigureCandidate]:
+    found: list[FigureCandidate] = []
+    for sentence in sentences:
+        if not mentions_casualties(sentence.text):
+            continue
+        for quantity in find_quantities(text, sentence.start, sentence.end):
+            phrase = phrase_after(text, quantity, sentence.end)
+            source = source_of(text, sentences, sentence, quantity.start, quantity.end)
+            found.append(FigureCandidate(f"F{len(found) + 1}", quantity, sentence, phrase, source))
+    return found
+
+
+def _quotes(text: str, sentences: list[Sentence]) -> list[QuoteCandidate]:
+    found: list[QuoteCandidate] = []
+    for quotation in find_quotations(text):
+        sentence = sentence_at(sentences, quotation.start)
+        if sentence is None:
+            continue
+        context = sentence.text
+        if sentence.number > 1 and _speaker_unnamed(text, sentence, quotation):
+            context = f"{sentences[sentence.number - 2].text} {context}"
+        source = source_of(text, sentences, sentence, quotation.start, quotation.end)
+        key = f"Q{len(found) + 1}"
+        found.append(QuoteCandidate(key, quotation, sentence, context, source))
+    return found
+
+
+def _speaker_unnamed(text: str, sentence: Sentence, quotation: Quotation) -> bool:
+    """True when the words outside the quote name nobody: "he said", or no reporting verb."""
+    outside = text[sentence.start : quotation.start] + " " + text[quotation.end : sentence.end]
+    return _PRONOUN_SPEAKER.search(outside) is not None or not attribution_between(outside, 0, len(outside))
+
+
+def _dates(text: str, sentences: list[Sentence]) -> list[DateCandidate]:
+    found: list[DateCandidate] = []
+    for mention in find_dates(text):
+        sentence = sentence_at(sentences, mention.start)
+        if sentence is not None and len(found) < MAX_DATE_CANDIDATES:
+            found.append(DateCandidate(f"D{len(found) + 1}", mention, sentence))
+    return found

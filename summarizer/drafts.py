@@ -1,0 +1,94 @@
+"""What the model is asked to fill: small schemas of choices, keys and sentence numbers.
+
+These differ from the output contract on purpose. A 1.5B model under a JSON-schema grammar is
+accurate when it chooses (an enum, a sentence number, a candidate key) and poor when it copies
+text or does arithmetic, so counts, quotes, dates and offsets are never asked of it. Each
+schema is built per article so that the grammar only admits numbers and keys that exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar, cast
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from summarizer.taxonomy import ActorKind, ActorRole, SubEventType
+
+NOT_CASUALTY = "not_casualty"
+NO_DATE = "none"
+
+DraftT = TypeVar("DraftT", bound=BaseModel)
+
+
+class _Draft(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EventDraft(_Draft):
+    sub_event_type: SubEventType
+    location: str = Field(max_length=60, description="the place, written as in the article")
+    date: str = Field(description="key of the date expression that dates it, or none")
+    summary: str = Field(max_length=240, description="one sentence, names and numbers as written")
+    summary_sentences: list[int] = Field(min_length=1, max_length=3)
+
+
+class EventsDraft(_Draft):
+    main: EventDraft
+    related: list[EventDraft] = Field(max_length=2)
+
+
+FigureOutcome = Literal["killed", "injured", "missing", "captured", "displaced", "not_casualty"]
+
+
+class FigureDraft(_Draft):
+    outcome: FigureOutcome
+    victims: str = Field(max_length=60, description="who the number counts; a reasoning step")
+    claimant: str = Field(max_length=80, description="who gives the figure, or empty")
+
+
+class ActorDraft(_Draft):
+    name: str = Field(max_length=60)
+    kind: ActorKind
+    role: ActorRole
+
+
+class EntitiesDraft(_Draft):
+    actors: list[ActorDraft] = Field(max_length=8)
+    places: list[str] = Field(max_length=6)
+
+
+class QuoteDraft(_Draft):
+    said_by_words: str = Field(max_length=80, description="the words naming the speaker; a reasoning step")
+    speaker: str = Field(max_length=60, description="who said it, as named in the article")
+
+
+def events_model(sentence_count: int, date_keys: list[str]) -> type[EventsDraft]:
+    """EventsDraft whose sentence numbers and date keys are limited to this article's."""
+    numbers = _literal(list(range(1, sentence_count + 1)))
+    dates = _literal([*date_keys, NO_DATE])
+    event = create_model(
+        "EventDraft",
+        __base__=EventDraft,
+        date=(dates, Field(description="key of the date expression that dates it, or none")),
+        summary_sentences=(list[numbers], Field(min_length=1, max_length=3)),  # type: ignore[valid-type]
+    )
+    return create_model(
+        "EventsDraft",
+        __base__=EventsDraft,
+        main=(event, ...),
+        related=(list[event], Field(max_length=2)),
+    )
+
+
+def keyed_model(name: str, keys: list[str], item: type[DraftT]) -> type[BaseModel]:
+    """An object with one required property per candidate key, in order: {"F1": {...}, ...}."""
+    fields: dict[str, Any] = dict.fromkeys(keys, (item, ...))
+    return create_model(name, __base__=_Draft, **fields)
+
+
+def keyed_items(draft: BaseModel, keys: list[str], item: type[DraftT]) -> dict[str, DraftT]:
+    return {key: cast(item, getattr(draft, key)) for key in keys}  # type: ignore[valid-type]
+
+
+def _literal(values: list[Any]) -> Any:
+    return Literal.__getitem__(tuple(values))

@@ -1,0 +1,45 @@
+"""The package's exceptions: one root, one subclass per kind of failure a caller must tell apart.
+
+The CLI turns them into exit codes and the HTTP service into status codes, each in one place;
+nothing below the shells prints a traceback for them.
+"""
+
+from __future__ import annotations
+
+
+class SummarizerError(Exception):
+    """Root of every error this package raises on purpose."""
+
+    code = "error"
+
+
+class InputError(SummarizerError):
+    """The article itself cannot be used: missing, unreadable, not text, empty or too long."""
+
+    code = "input_error"
+
+
+class ConfigError(SummarizerError):
+    """The tool is set up wrongly: a bad option, a missing or corrupt model file."""
+
+    code = "config_error"
+
+
+class ModelError(SummarizerError):
+    """The model failed, timed out or kept returning unusable output after every retry.
+
+    Carries the provider name so that a batch report can say which backend failed.
+    """
+
+    code = "model_failed"
+
+    def __init__(self, message: str, *, provider: str = "", attempts: int = 0) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.attempts = attempts
+
+
+class TransientModelError(ModelError):
+    """A failure worth retrying as is (a local generation that ran past its time limit)."""
+
+    code = "model_timeout"

@@ -1,0 +1,192 @@
+"""Rendering records: contract JSON, JSON Lines, and Markdown with the evidence quoted.
+
+A failed article is rendered too, as an error record in the same stream (``{"article": ...,
+"error": {"code", "message"}}``), so a consumer can account for every input in order.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from summarizer.contract import SCHEMA_VERSION, ArticleSummary, Event, Evidence
+
+Format = Literal["json", "jsonl", "markdown"]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An article that produced no record, and why."""
+
+    origin: str
+    article_id: str | None
+    code: str
+    message: str
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "article": {"id": self.article_id, "origin": self.origin},
+            "error": {"code": self.code, "message": self.message},
+        }
+
+
+Result = ArticleSummary | Failure
+
+
+def as_json(result: Result, *, indent: int | None = 2) -> str:
+    data = result.as_record() if isinstance(result, Failure) else result.model_dump(mode="json")
+    return json.dumps(data, ensure_ascii=False, indent=indent)
+
+
+def as_markdown(result: Result) -> str:
+    if isinstance(result, Failure):
+        return f"# {result.article_id or result.origin}\n\n**Failed** ({result.code}): {result.message}\n"
+    record = result
+    meta = record.article
+    lines = [f"# {meta.title or meta.id}", ""]
+    details = [f"id `{meta.id}`"]
+    if meta.source:
+        details.append(f"source {meta.source}")
+    if meta.published:
+        details.append(f"published {meta.published.isoformat()}")
+    lines += ["; ".join(details), ""]
+    for number, event in enumerate(record.events, 1):
+        lines += _event_markdown(number, event)
+    if not record.events:
+        lines += ["No event found.", ""]
+    if record.rejected:
+        lines += ["## Rejected by the validator", ""]
+        lines += [f"- `{r.path}`: {r.reason}" for r in record.rejected]
+        lines.append("")
+    g, u = record.grounding, record.usage
+    lines.append(
+        f"*Grounding: {g.checked} checked, {g.exact} exact, {g.normalized} normalized, "
+        f"{g.fuzzy} fuzzy, {g.rejected} rejected. Model {u.provider}/{u.model}, prompts "
+        f"{u.prompt_version}, {u.calls} calls, {u.prompt_tokens}+{u.completion_tokens} tokens, "
+        f"{u.seconds:.1f} s{' (cached)' if u.cached else ''}.*"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _event_markdown(number: int, event: Event) -> list[str]:
+    kind = f"{event.event_type} / {event.sub_event_type}".replace("_", " ")
+    lines = [f"## Event {number}: {kind}", "", f"**{event.summary.text}**", ""]
+    lines += [f"> {_quoted(e)}" for e in event.summary.evidence]
+    lines.append("")
+    if event.date.text:
+        iso = f" ({event.date.iso})" if event.date.iso else ""
+        lines.append(
+            f"- **When:** {event.date.text}{iso}, {event.date.precision} {_cites(event.date.evidence)}"
+        )
+    for loc in event.locations:
+        lines.append(f"- **Where ({loc.role}):** {loc.name} {_cites(loc.evidence)}")
+    for actor in event.actors:
+        kind_role = f"{actor.kind}, {actor.role}".replace("_", " ")
+        lines.append(f"- **Actor:** {actor.name} ({kind_role}) {_cites(actor.evidence)}")
+    for c in event.casualties:
+        count = _count(c.count_low, c.count_high, c.qualifier)
+        who = f" {c.victims}" if c.victims else ""
+        by = f", according to {c.claimant}" if c.claimant else ", source not named"
+        lines.append(f"- **{c.outcome.capitalize()}:** {count}{who}{by}")
+        lines += [f"  > {_quoted(e)}" for e in c.evidence]
+    for q in event.quotes:
+        said = q.speaker or "speaker not named"
+        lines.append(f"- **Quote** ({said}): “{' '.join(q.text.split())}” {_cites(q.evidence[:1])}")
+    lines.append("")
+    return lines
+
+
+def _count(low: int | None, high: int | None, qualifier: str) -> str:
+    words = {"at_least": "at least ", "about": "about ", "more_than": "more than ", "up_to": "up to "}
+    if low is None:
+        return "an unstated number of"
+    value = f"{low}–{high}" if high is not None else str(low)
+    return ("vaguely " if qualifier == "vague" else words.get(qualifier, "")) + value
+
+
+def _quoted(evidence: Evidence) -> str:
+    mark = "" if evidence.match == "exact" else f" ({evidence.match} match)"
+    return f"{' '.join(evidence.text.split())} [{evidence.start}:{evidence.end}]{mark}"
+
+
+def _cites(evidence: list[Evidence]) -> str:
+    return " ".join(
+        f"[{e.start}:{e.end}]" + ("" if e.match == "exact" else f" ({e.match})") for e in evidence
+    )
+
+
+class StreamSink:
+    """Writes results to a text stream as they arrive, so finished work survives a later crash.
+
+    JSON output is one object for a single input and an array otherwise.
+    """
+
+    def __init__(self, stream: Any, fmt: Format, expected: int) -> None:
+        self._stream = stream
+        self._format = fmt
+        self._array = fmt == "json" and expected != 1
+        self._written = 0
+
+    def write(self, result: Result) -> None:
+        if self._format == "markdown":
+            text = ("\n---\n\n" if self._written else "") + as_markdown(result)
+        elif self._format == "jsonl":
+            text = as_json(result, indent=None) + "\n"
+        elif self._array:
+            text = ("[\n" if not self._written else ",\n") + as_json(result)
+        else:
+            text = as_json(result) + "\n"
+        self._stream.write(text)
+        self._stream.flush()
+        self._written += 1
+
+    def close(self) -> None:
+        if self._array:
+            self._stream.write("\n]\n" if self._written else "[]\n")
+            self._stream.flush()
+
+
+class DirectorySink:
+    """One file per article in a folder: ``ID.json`` or ``ID.md``, ``ID.error.json`` on failure.
+
+    Two inputs with the same id in one run get ``ID-2`` and so on, never overwriting each other.
+    """
+
+    def __init__(self, folder: Path, fmt: Format) -> None:
+        self._folder = folder
+        self._format = fmt
+        self._used: set[str] = set()
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def write(self, result: Result) -> Path:
+        base = result.article_id if isinstance(result, Failure) else result.article.id
+        name = self._unique(_safe_name(base or "article"))
+        if isinstance(result, Failure):
+            path, text = self._folder / f"{name}.error.json", as_json(result)
+        elif self._format == "markdown":
+            path, text = self._folder / f"{name}.md", as_markdown(result)
+        else:
+            path, text = self._folder / f"{name}.json", as_json(result)
+        temporary = path.with_name(f".{path.name}.partial")
+        temporary.write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
+        temporary.replace(path)
+        return path
+
+    def close(self) -> None:
+        return None
+
+    def _unique(self, name: str) -> str:
+        candidate, n = name, 1
+        while candidate in self._used:
+            n += 1
+            candidate = f"{name}-{n}"
+        self._used.add(candidate)
+        return candidate
+
+
+def _safe_name(name: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name).strip("._")
+    return cleaned[:120] or "article"

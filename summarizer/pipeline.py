@@ -1,0 +1,113 @@
+"""The composer: article → prompt → model → parse → ground → record.
+
+The only module that imports every stage. The CLI, the HTTP service and the library functions
+are thin shells over `Summarizer`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+import time
+
+from summarizer.config import Settings
+from summarizer.contract import ArticleMeta, ArticleSummary, Usage
+from summarizer.document import analyse
+from summarizer.extraction import extract
+from summarizer.grounding import ground
+from summarizer.ingest import Article, make_article
+from summarizer.parsing import build_events
+from summarizer.prompting import prompt_version
+from summarizer.providers import CallUsage, StructuredModel
+
+
+class Summarizer:
+    """Summarizes articles with one model, opened on first use and kept for the process."""
+
+    def __init__(self, settings: Settings | None = None, *, model: StructuredModel | None = None) -> None:
+        self.settings = settings or Settings()
+        self._model = model
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> StructuredModel:
+        with self._lock:
+            if self._model is None:
+                from summarizer.backends import open_model
+
+                self._model = open_model(self.settings)
+            return self._model
+
+    def summarize(self, article: Article) -> ArticleSummary:
+        """One article's record; raises `InputError` or `ModelError` for that article only."""
+        started = time.perf_counter()
+        model = self.model
+        doc = analyse(article)
+        usage = CallUsage()
+        drafts = extract(doc, model, usage)
+        events, rejected = build_events(doc, drafts)
+        events, rejected, grounding = ground(doc, events, rejected)
+        return ArticleSummary(
+            article=ArticleMeta(
+                id=article.id,
+                sha256=article.sha256,
+                title=article.title,
+                source=article.source,
+                published=article.published,
+            ),
+            events=events,
+            rejected=rejected,
+            grounding=grounding,
+            usage=Usage(
+                provider=model.provider,
+                model=model.model,
+                prompt_version=prompt_version(),
+                calls=usage.calls,
+                prompt_tokens=usage.prompt_tokens,
+                completion_tokens=usage.completion_tokens,
+                seconds=round(time.perf_counter() - started, 2),
+            ),
+        )
+
+
+_SHARED: dict[Settings, Summarizer] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_summarizer(settings: Settings | None = None) -> Summarizer:
+    """One `Summarizer` per distinct settings in this process, so the model loads once."""
+    key = settings or Settings()
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = Summarizer(key)
+        return _SHARED[key]
+
+
+def summarize(
+    text: str,
+    *,
+    id: str | None = None,
+    title: str | None = None,
+    source: str | None = None,
+    published: dt.date | None = None,
+    settings: Settings | None = None,
+) -> ArticleSummary:
+    """Summarize one article's text; the default settings run the embedded model locally."""
+    article = make_article(text, id=id, title=title, source=source, published=published)
+    return shared_summarizer(settings).summarize(article)
+
+
+async def asummarize(
+    text: str,
+    *,
+    id: str | None = None,
+    title: str | None = None,
+    source: str | None = None,
+    published: dt.date | None = None,
+    settings: Settings | None = None,
+) -> ArticleSummary:
+    """`summarize` for asyncio code: runs in a worker thread so the event loop stays free."""
+    return await asyncio.to_thread(
+        summarize, text, id=id, title=title, source=source, published=published, settings=settings
+    )

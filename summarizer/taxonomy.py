@@ -1,0 +1,114 @@
+"""ACLED's categorical vocabulary, the single source of the enums in the contract.
+
+Kept as data in one leaf module so that the contract, the prompts and the eval scorer agree on
+the same names, and so that the event type can always be derived from the sub-event type
+instead of being asked of the model twice (which lets the two disagree).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+EventType = Literal[
+    "battles",
+    "explosions_remote_violence",
+    "violence_against_civilians",
+    "protests",
+    "riots",
+    "strategic_developments",
+]
+
+SubEventType = Literal[
+    # battles
+    "armed_clash",
+    "government_regains_territory",
+    "non_state_actor_overtakes_territory",
+    # explosions_remote_violence
+    "chemical_weapon",
+    "air_drone_strike",
+    "suicide_bomb",
+    "shelling_artillery_missile_attack",
+    "remote_explosive_landmine_ied",
+    "grenade",
+    # violence_against_civilians
+    "sexual_violence",
+    "attack",
+    "abduction_forced_disappearance",
+    # protests
+    "peaceful_protest",
+    "protest_with_intervention",
+    "excessive_force_against_protesters",
+    # riots
+    "violent_demonstration",
+    "mob_violence",
+    # strategic_developments
+    "agreement",
+    "arrests",
+    "change_to_group_activity",
+    "disrupted_weapons_use",
+    "headquarters_or_base_established",
+    "looting_property_destruction",
+    "non_violent_transfer_of_territory",
+    "other",
+]
+
+EVENT_HIERARCHY: dict[EventType, tuple[SubEventType, ...]] = {
+    "battles": ("armed_clash", "government_regains_territory", "non_state_actor_overtakes_territory"),
+    "explosions_remote_violence": (
+        "chemical_weapon",
+        "air_drone_strike",
+        "suicide_bomb",
+        "shelling_artillery_missile_attack",
+        "remote_explosive_landmine_ied",
+        "grenade",
+    ),
+    "violence_against_civilians": ("sexual_violence", "attack", "abduction_forced_disappearance"),
+    "protests": ("peaceful_protest", "protest_with_intervention", "excessive_force_against_protesters"),
+    "riots": ("violent_demonstration", "mob_violence"),
+    "strategic_developments": (
+        "agreement",
+        "arrests",
+        "change_to_group_activity",
+        "disrupted_weapons_use",
+        "headquarters_or_base_established",
+        "looting_property_destruction",
+        "non_violent_transfer_of_territory",
+        "other",
+    ),
+}
+
+ActorKind = Literal[
+    "state_forces",
+    "rebel_group",
+    "political_militia",
+    "identity_militia",
+    "rioters",
+    "protesters",
+    "civilians",
+    "external_forces",
+    "organization",
+    "person",
+    "media",
+    "other",
+]
+
+ActorRole = Literal["attacker", "target", "ally", "claimant", "mediator", "other"]
+Outcome = Literal["killed", "injured", "missing", "captured", "displaced"]
+Qualifier = Literal["exact", "at_least", "about", "more_than", "up_to", "vague"]
+Precision = Literal["day", "week", "month", "year", "unknown"]
+LocationRole = Literal["primary", "mentioned"]
+MatchKind = Literal["exact", "normalized", "fuzzy"]
+
+SUB_EVENT_TYPES: tuple[SubEventType, ...] = get_args(SubEventType)
+ACTOR_KINDS: tuple[ActorKind, ...] = get_args(ActorKind)
+ACTOR_ROLES: tuple[ActorRole, ...] = get_args(ActorRole)
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+
+_PARENT: dict[SubEventType, EventType] = {
+    sub: parent for parent, subs in EVENT_HIERARCHY.items() for sub in subs
+}
+
+
+def event_type_of(sub_event_type: SubEventType) -> EventType:
+    """The ACLED event type a sub-event type belongs to (the hierarchy is strict)."""
+    return _PARENT[sub_event_type]

@@ -1,0 +1,67 @@
+"""Shared fixtures: seed articles, the fake server for fault tests, settings that point at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from summarizer.config import Settings
+from tests.fakes import FakeOpenAIServer
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+
+
+def seed_text(index: int = 0) -> str:
+    return SEEDS[index].read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def fake_server() -> Iterator[FakeOpenAIServer]:
+    with FakeOpenAIServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_settings(fake_server: FakeOpenAIServer, tmp_path: Path) -> Settings:
+    """The openai provider aimed at the fake server, with quick retries."""
+    return Settings(
+        provider="openai",
+        model="fake-model",
+        openai_base_url=fake_server.url,
+        openai_api_key="test-key",
+        attempts=3,
+        reasks=2,
+        backoff_initial=0.01,
+        backoff_max=0.05,
+        timeout=5,
+        cache_dir=tmp_path / "cache",
+    )
+
+
+@pytest.fixture
+def fake_env(fake_server: FakeOpenAIServer, tmp_path: Path) -> dict[str, str]:
+    """The same, as environment variables, for the CLI."""
+    return {
+        "SUMMARIZER_PROVIDER": "openai",
+        "SUMMARIZER_MODEL": "fake-model",
+        "OPENAI_BASE_URL": fake_server.url,
+        "OPENAI_API_KEY": "test-key",
+        "SUMMARIZER_ATTEMPTS": "2",
+        "SUMMARIZER_BACKOFF_INITIAL": "0.01",
+        "SUMMARIZER_BACKOFF_MAX": "0.02",
+        "SUMMARIZER_CACHE_DIR": str(tmp_path / "cache"),
+    }
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """llama-cpp-python opens two /dev/null files at import and never closes them; close them
+    here so the run does not end on ResourceWarning noise (warnings are errors in this suite)."""
+    import sys
+
+    utils = sys.modules.get("llama_cpp._utils")
+    for handle in (getattr(utils, "outnull_file", None), getattr(utils, "errnull_file", None)):
+        if handle is not None:
+            handle.close()

@@ -1,0 +1,144 @@
+"""A scripted OpenAI-compatible server on loopback, for fault tests only.
+
+It answers ``POST /v1/chat/completions`` with the smallest JSON document that satisfies the
+requested schema, unless a fault was queued for the next request: an HTTP status with headers,
+a body that is not JSON, or a delay. It records every request body so tests can check what was
+sent (for example, that a transport error never reached the prompt). It proves retry and error
+paths; the real model proves the main path elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Fault:
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
+    delay: float = 0.0
+
+
+def minimal_instance(schema: dict[str, Any], root: dict[str, Any] | None = None) -> Any:
+    """The simplest value a JSON schema accepts (first enum value, empty strings, min items)."""
+    root = root or schema
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return minimal_instance(root["$defs"][name], root)
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    if "anyOf" in schema:
+        return minimal_instance(schema["anyOf"][0], root)
+    kind = schema.get("type")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {k: minimal_instance(props[k], root) for k in schema.get("required", [])}
+    if kind == "array":
+        return [minimal_instance(schema["items"], root) for _ in range(schema.get("minItems", 0))]
+    return {"string": "", "integer": 0, "number": 0, "boolean": False}.get(str(kind))
+
+
+def completion(content: str, model: str = "fake") -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+        ],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+    }
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that gave up (a timeout test) is expected; say nothing."""
+
+
+class FakeOpenAIServer:
+    """Start with ``with FakeOpenAIServer() as server:``; ``server.url`` is the base URL."""
+
+    def __init__(self) -> None:
+        self.faults: deque[Fault] = deque()
+        self.requests: list[dict[str, Any]] = []
+        self.fail_when_text_contains: dict[str, Fault] = {}
+        self._lock = threading.Lock()
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def __enter__(self) -> FakeOpenAIServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def queue(self, *faults: Fault) -> None:
+        with self._lock:
+            self.faults.extend(faults)
+
+    def _next_fault(self, request: dict[str, Any]) -> Fault | None:
+        with self._lock:
+            self.requests.append(request)
+            text = json.dumps(request.get("messages", []))
+            for needle, fault in self.fail_when_text_contains.items():
+                if needle in text:
+                    return fault
+            return self.faults.popleft() if self.faults else None
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:  # keep test output clean
+                return None
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", 0))
+                request = json.loads(self.rfile.read(length) or b"{}")
+                fault = fake._next_fault(request)
+                if fault is not None and fault.delay:
+                    time.sleep(fault.delay)
+                if fault is not None and (fault.status != 200 or fault.body is not None):
+                    body = (
+                        fault.body
+                        if fault.body is not None
+                        else json.dumps({"error": {"message": "injected"}})
+                    )
+                    if fault.status == 200:
+                        body = json.dumps(completion(body))
+                    self._send(fault.status, body, fault.headers)
+                    return
+                schema = request["response_format"]
+                schema = schema.get("json_schema", {}).get("schema") or schema.get("schema")
+                content = json.dumps(minimal_instance(schema))
+                self._send(200, json.dumps(completion(content, request.get("model", "fake"))), {})
+
+            def _send(self, status: int, body: str, headers: dict[str, str]) -> None:
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler

@@ -1,0 +1,97 @@
+"""Numbers as written in news text, parsed by the program (never by the model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizer.figures import (
+    find_quantities,
+    mentions_casualties,
+    number_value,
+    phrase_after,
+    victims_after,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("52 people were killed", [(52, None, "exact")]),
+        ("at least 52 people", [(52, None, "at_least")]),
+        ("more than 100 died", [(100, None, "more_than")]),
+        ("nearly 40 were wounded", [(40, None, "about")]),
+        ("up to 30 are missing", [(30, None, "up_to")]),
+        ("three women", [(3, None, "exact")]),
+        ("twenty-one soldiers", [(21, None, "exact")]),
+        ("a dozen villagers", [(12, None, "exact")]),
+        ("half a dozen guards", [(6, None, "exact")]),
+        ("two hundred people", [(200, None, "exact")]),
+        ("1,200 families", [(1200, None, "exact")]),
+        ("between 10 and 15 people", [(10, 15, "exact")]),
+        ("10-15 people", [(10, 15, "exact")]),
+        ("two or three bodies", [(2, 3, "exact")]),
+        ("dozens of people", [(12, None, "vague")]),
+        ("hundreds were displaced", [(100, None, "vague")]),
+        ("several people were hurt", [(None, None, "vague")]),
+    ],
+)
+def test_quantities_are_parsed(text: str, expected: list[tuple[int | None, int | None, str]]) -> None:
+    assert [(q.low, q.high, q.qualifier) for q in find_quantities(text)] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "in 2013 the war went on",
+        "on May 18 the town fell",
+        "six miles from the border",
+        "a 25-year-old man was killed",
+        "for more than two years",
+        "at 10 a.m. the shelling began",
+        "losses of $40 million",
+        "nearly 50 percent of homes",
+    ],
+)
+def test_years_dates_units_and_ages_are_not_headcounts(text: str) -> None:
+    assert [q.text for q in find_quantities(text) if q.low not in (None,)] == []
+
+
+def test_offsets_are_exact() -> None:
+    text = "Officials said at least 52 people died."
+    (q,) = find_quantities(text)
+    assert text[q.start : q.end] == q.text == "at least 52"
+
+
+@pytest.mark.parametrize(
+    ("words", "value"),
+    [("seventy", 70), ("a hundred", 100), ("two thousand five hundred", 2500), ("3.5 million", 3_500_000)],
+)
+def test_number_words(words: str, value: int) -> None:
+    assert number_value(words) == value
+
+
+def test_casualty_vocabulary_selects_sentences() -> None:
+    assert mentions_casualties("Four members were killed overnight.")
+    assert mentions_casualties("The attack left 30 wounded.")
+    assert not mentions_casualties("The town sits six miles from the border.")
+
+
+@pytest.mark.parametrize(
+    ("text", "victims"),
+    [
+        ("He said 100 armed men were killed.", "armed men"),
+        ("four of the group's members were killed", "the group's members"),
+        ("at least 52 people, including three women, died", "people"),
+        ("70 “terrorists” were killed", "“terrorists”"),
+        ("the blast killed 12.", None),
+    ],
+)
+def test_victims_are_the_words_after_the_number(text: str, victims: str | None) -> None:
+    quantity = find_quantities(text)[0]
+    assert victims_after(text, quantity, len(text)) == victims
+
+
+def test_phrase_shown_to_the_model_stops_at_punctuation() -> None:
+    text = "activists said that at least 52 people, including three women, died"
+    quantity = find_quantities(text)[0]
+    assert phrase_after(text, quantity, len(text)) == "at least 52 people"

@@ -1,0 +1,104 @@
+"""Sentences, quotations and attribution: the candidates the model is asked about."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pytest
+
+from summarizer.attribution import source_of
+from summarizer.document import analyse
+from summarizer.ingest import make_article
+from summarizer.quotations import find_quotations
+from summarizer.sentences import split_sentences
+from tests.conftest import seed_text
+
+
+def test_sentences_cover_the_text_exactly() -> None:
+    text = seed_text(1)
+    sentences = split_sentences(text)
+    assert [s.number for s in sentences] == list(range(1, len(sentences) + 1))
+    for s in sentences:
+        assert text[s.start : s.end] == s.text
+        assert s.text == s.text.strip()
+    assert all(a.end <= b.start for a, b in pairwise(sentences))
+
+
+def test_a_word_hyphenated_across_a_line_stays_in_one_sentence() -> None:
+    text = "He said that giving “a certain morale-\nboosting value,” the town matters. Next one."
+    assert [s.text for s in split_sentences(text)] == [
+        "He said that giving “a certain morale-\nboosting value,” the town matters.",
+        "Next one.",
+    ]
+
+
+def test_quotations_of_three_words_or_more() -> None:
+    text = 'State TV said 70 “terrorists” died. "We struck from several fronts," one soldier said.'
+    (quote,) = find_quotations(text)
+    assert quote.text == "We struck from several fronts"
+    assert text[quote.start : quote.end] == quote.text
+
+
+@pytest.mark.parametrize(
+    ("text", "claim", "source"),
+    [
+        (
+            '"We struck from several fronts," one soldier told state television.',
+            "We struck from several fronts",
+            "one soldier",
+        ),
+        (
+            '"It is not acceptable," said Salim al-Muslit, a member of the coalition.',
+            "It is not acceptable",
+            "Salim al-Muslit",
+        ),
+        (
+            "Syrian state television said 70 people were killed, while activists said 52 died.",
+            "70",
+            "Syrian state television",
+        ),
+        (
+            "Syrian state television said 70 people were killed, while activists said 52 died.",
+            "52",
+            "activists",
+        ),
+        ("At least 12 people died, according to the health ministry.", "12", "the health ministry"),
+        (
+            "Elias Hanna, a retired general who teaches in Beirut, said that the town matters.",
+            "the town",
+            "Elias Hanna",
+        ),
+        (
+            "The Observatory reported strikes, and said that at least 52 people were killed.",
+            "52",
+            "The Observatory",
+        ),
+        (
+            'Rami Abdel Rahman told AFP the army advanced. "The province will fall," he said.',
+            "The province will fall",
+            "Rami Abdel Rahman",
+        ),
+        ("The town was quiet on Sunday.", "quiet", None),
+    ],
+)
+def test_sources_are_read_from_the_reporting_frame(text: str, claim: str, source: str | None) -> None:
+    doc = analyse(make_article(text))
+    start = text.index(claim)
+    sentence = next(s for s in doc.sentences if s.start <= start < s.end)
+    found = source_of(text, doc.sentences, sentence, start, start + len(claim))
+    assert (found.text if found else None) == source
+    if found:
+        assert text[found.start : found.end] == found.text
+
+
+def test_seed_candidates() -> None:
+    doc = analyse(make_article(seed_text(0)))
+    assert [(f.quantity.low, f.source.text if f.source else None) for f in doc.figures] == [
+        (100, "the soldier"),
+        (4, "A source close to Hezbollah"),
+        (52, "The Britain-based Observatory"),
+        (21, "The Britain-based Observatory"),
+        (3, "The Britain-based Observatory"),
+    ]
+    assert [d.mention.text for d in doc.dates][:2] == ["today", "Thursday"]
+    assert all(q.source is not None for q in doc.quotes)
