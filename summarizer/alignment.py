@@ -18,9 +18,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from operator import methodcaller
 
 from rapidfuzz import fuzz, process
 
@@ -34,7 +38,7 @@ _FOLD = str.maketrans(
         **dict.fromkeys("“”„‟″«»", '"'),
         **dict.fromkeys("‐‑‒–—―−", "-"),
     }
-)
+)  # the same three families as the needle patterns' classes below
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ class FuzzyThresholds:
     min_coverage: float = 0.75
     min_density: float = 0.6
     token_similarity: float = 80.0
-    max_anchors: int = 64
+    max_anchors: int = 40
 
 
 def normalize(text: str) -> str:
@@ -107,27 +111,47 @@ class _Normalized:
     def original(self, start: int, end: int) -> tuple[int, int]:
         return self.starts[start], self.ends[end - 1]
 
+    def splits(self, start: int, end: int) -> bool:
+        """Whether a match begins or ends inside one character's folded form ("İ" -> "i̇")."""
+        inside_start = 0 < start < len(self.starts) and self.starts[start] == self.starts[start - 1]
+        inside_end = 0 < end < len(self.starts) and self.starts[end] == self.starts[end - 1]
+        return inside_start or inside_end
+
 
 def _fold(cluster: str) -> str:
     folded = unicodedata.normalize("NFKC", cluster).casefold().translate(_FOLD)
     return " " if folded.isspace() else folded
 
 
+class _Identity:
+    """The article case-folded as the searchable view: when it is already in NFKC form and
+    case-folding keeps every offset (almost every article), spacing, quote marks and dashes
+    are handled by the needle's pattern, and offsets need no map."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text.casefold()
+
+    def original(self, start: int, end: int) -> tuple[int, int]:
+        return start, end
+
+    def splits(self, start: int, end: int) -> bool:
+        return False
+
+
 class TextIndex:
-    """An article prepared for many alignments: normalized once, words indexed once."""
+    """An article prepared for many alignments; its word index is built on first fuzzy use."""
 
     def __init__(self, text: str, thresholds: FuzzyThresholds | None = None) -> None:
         self.text = text
         self.thresholds = thresholds or FuzzyThresholds()
-        self._norm = _Normalized(text)
-        self._spans: list[tuple[int, int]] = []
+        simple = unicodedata.is_normalized("NFKC", text) and len(text.casefold()) == len(text)
+        self._view: _Identity | _Normalized = _Identity(text) if simple else _Normalized(text)
+        self._indexed = False
+        self._starts = array("l")
+        self._ends = array("l")
         self._words: list[str] = []
         self._positions: dict[str, list[int]] = defaultdict(list)
-        for i, m in enumerate(_WORD.finditer(self._norm.text)):
-            self._spans.append(m.span())
-            self._words.append(m[0])
-            self._positions[m[0]].append(i)
-        self._vocabulary = list(self._positions)
+        self._vocabulary: list[str] = []
 
     def align(self, needle: str, region: tuple[int, int] | None = None) -> Alignment | None:
         """The best span for ``needle``, preferring ``region`` within each tier."""
@@ -141,36 +165,79 @@ class TextIndex:
                     return found
         return None
 
+    def nearest(self, needle: str, region: tuple[int, int] | None = None) -> Alignment | None:
+        """The closest text to ``needle`` however weak, with its similarity (0-1): a hint for a
+        re-ask when `align` found nothing."""
+        target = normalize(needle)
+        lo, hi = self._view_bounds(region or (0, len(self.text)))
+        if not target or lo >= hi:
+            return None
+        found = fuzz.partial_ratio_alignment(target, self._view.text[lo:hi])
+        if found is None or found.dest_end <= found.dest_start:
+            return None
+        start, end = self._view.original(lo + found.dest_start, lo + found.dest_end)
+        while start > 0 and self.text[start - 1].isalnum():
+            start -= 1
+        while end < len(self.text) and self.text[end].isalnum():
+            end += 1
+        while end > start and not self.text[end - 1].isalnum():
+            end -= 1
+        while start < end and not self.text[start].isalnum():
+            start += 1
+        return Alignment(start, end, "fuzzy", round(found.score / 100, 2))
+
     def _exact(self, needle: str, bounds: tuple[int, int]) -> Alignment | None:
         at = self.text.find(needle, *bounds)
         return Alignment(at, at + len(needle), "exact") if at >= 0 else None
 
     def _normalized(self, needle: str, bounds: tuple[int, int]) -> Alignment | None:
-        target = normalize(needle)
-        if not target:
-            return None
-        lo, hi = self._norm_bounds(bounds)
-        at = self._norm.text.find(target, lo, hi)
-        if at < 0:
-            return None
-        start, end = self._norm.original(at, at + len(target))
-        return Alignment(start, end, "normalized")
+        folding = isinstance(self._view, _Normalized)
+        lo, hi = self._view_bounds(bounds)
+        simple = normalize(needle) if folding else " ".join(_folded(needle).split())
+        view = self._view
+        at = view.text.find(simple, lo, hi)  # most needles need no pattern at all
+        while at >= 0 and view.splits(at, at + len(simple)):
+            at = view.text.find(simple, at + 1, hi)
+        if at >= 0 and simple:
+            return Alignment(*view.original(at, at + len(simple)), "normalized")
+        pattern = _pattern(needle, folding)
+        for m in pattern.finditer(view.text, lo, hi) if pattern is not None else ():
+            if not view.splits(m.start(), m.end()):
+                return Alignment(*view.original(m.start(), m.end()), "normalized")
+        return None
+
+    def _index_words(self) -> None:
+        if self._indexed:
+            return
+        # Plain arrays, not tuples: 100 KB of text is ~17,000 words, and that many small tracked
+        # objects set off full garbage collections over everything the process has loaded.
+        self._words = _WORD.findall(self._view.text)
+        self._starts = array("l", map(_START, _WORD.finditer(self._view.text)))
+        self._ends = array("l", (s + len(w) for s, w in zip(self._starts, self._words, strict=True)))
+        for i, word in enumerate(self._words):
+            self._positions[word].append(i)
+        self._vocabulary = list(self._positions)
+        self._indexed = True
 
     def _fuzzy(self, needle: str, bounds: tuple[int, int]) -> Alignment | None:
         words = _WORD.findall(normalize(needle))
         if not words:
             return None
+        self._index_words()
         accepted = [self._similar(word) for word in words]
-        lo, hi = self._norm_bounds(bounds)
+        lo, hi = self._view_bounds(bounds)
         best: tuple[float, int, int] | None = None
-        for first in self._anchors(words, accepted):
-            scored = self._score_window(first, len(words), accepted, lo, hi)
-            if scored is not None and (best is None or scored[0] > best[0]):
-                best = scored
+        for starts in self._anchors(accepted):
+            for first in starts:
+                scored = self._score_window(first, len(words), accepted, lo, hi)
+                if scored is not None and (best is None or scored[0] > best[0]):
+                    best = scored
+            if best is not None:  # the rarest word that places the needle is enough
+                break
         if best is None:
             return None
         score, first_word, last_word = best
-        start, end = self._norm.original(self._spans[first_word][0], self._spans[last_word][1])
+        start, end = self._view.original(self._starts[first_word], self._ends[last_word])
         return Alignment(start, end, "fuzzy", round(score, 3))
 
     def _similar(self, word: str) -> frozenset[str]:
@@ -188,18 +255,28 @@ class TextIndex:
         )
         return frozenset(choice for choice, _, _ in close)
 
-    def _anchors(self, words: list[str], accepted: list[frozenset[str]]) -> list[int]:
-        """Where a window could start: from the rarest needle words' occurrences."""
+    def _anchors(self, accepted: list[frozenset[str]]) -> Iterator[list[int]]:
+        """Where a window could start, from one needle word's occurrences at a time, rarest
+        word first (a rare word fixes the place quickly; a common one only adds candidates)."""
         ranked = sorted(
             (sum(len(self._positions[w]) for w in options), k)
             for k, options in enumerate(accepted)
             if options
         )
-        starts: set[int] = set()
+        tried: set[int] = set()
+        budget = self.thresholds.max_anchors
         for _, k in ranked[:3]:
-            for option in accepted[k]:
-                starts.update(max(0, p - k) for p in self._positions[option])
-        return sorted(starts)[: self.thresholds.max_anchors]
+            starts = [
+                s
+                for option in accepted[k]
+                for s in (max(0, p - k) for p in self._positions[option])
+                if s not in tried
+            ][:budget]
+            tried.update(starts)
+            budget -= len(starts)
+            yield starts
+            if budget <= 0:
+                return
 
     def _score_window(
         self, first: int, length: int, accepted: list[frozenset[str]], lo: int, hi: int
@@ -215,7 +292,7 @@ class TextIndex:
             elif k + 1 < length and self._words[i] in accepted[k + 1]:
                 hits.append(i)
                 k += 2
-        if not hits or self._spans[hits[0]][0] < lo or self._spans[hits[-1]][1] > hi:
+        if not hits or self._starts[hits[0]] < lo or self._ends[hits[-1]] > hi:
             return None
         coverage = len(hits) / length
         density = len(hits) / (hits[-1] - hits[0] + 1)
@@ -223,11 +300,40 @@ class TextIndex:
             return None
         return coverage * density, hits[0], hits[-1]
 
-    def _norm_bounds(self, bounds: tuple[int, int]) -> tuple[int, int]:
-        """Normalized offsets covering the original ``bounds``."""
-        lo = bisect_left(self._norm.starts, bounds[0])
-        hi = bisect_left(self._norm.starts, bounds[1])
+    def _view_bounds(self, bounds: tuple[int, int]) -> tuple[int, int]:
+        """Offsets in the searchable view covering the original ``bounds``."""
+        if isinstance(self._view, _Identity):
+            return bounds
+        lo = bisect_left(self._view.starts, bounds[0])
+        hi = bisect_left(self._view.starts, bounds[1])
         return lo, hi
+
+
+_START = methodcaller("start")
+
+
+def _folded(needle: str) -> str:
+    return unicodedata.normalize("NFKC", needle).casefold()
+
+
+_SINGLE_QUOTES = "'‘’‚‛′`´"
+_DOUBLE_QUOTES = '"“”„‟″«»'
+_DASHES = "-‐‑‒–—―−"
+_CLASSES = {
+    **dict.fromkeys(_SINGLE_QUOTES, "[" + re.escape(_SINGLE_QUOTES) + "]"),
+    **dict.fromkeys(_DOUBLE_QUOTES, "[" + re.escape(_DOUBLE_QUOTES) + "]"),
+    **dict.fromkeys(_DASHES, "[" + re.escape(_DASHES) + r"]\s*"),
+}
+
+
+@lru_cache(maxsize=1024)
+def _pattern(needle: str, folding: bool) -> re.Pattern[str] | None:
+    """A needle as a pattern: any run of spaces, any quote mark or dash, in the view's case."""
+    words = (normalize(needle) if folding else _folded(needle)).split()
+    if not words:
+        return None
+    pieces = ("".join(_CLASSES.get(ch) or re.escape(ch) for ch in word) for word in words)
+    return re.compile(r"\s+".join(pieces))
 
 
 def _regions(region: tuple[int, int] | None, length: int) -> list[tuple[int, int]]:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
@@ -55,8 +56,18 @@ def load_llama(path: Path, context_window: int, threads: int) -> _LoadedLlama:
                 )
             except (ValueError, RuntimeError) as exc:
                 raise ConfigError(f"{path}: cannot be loaded as a GGUF model ({exc})") from None
+            if not _LOADED:
+                atexit.register(_close_all)
             _LOADED[key] = _LoadedLlama(llama, threading.Lock())
         return _LOADED[key]
+
+
+def _close_all() -> None:
+    """Free models before interpreter teardown, when llama-cpp-python's __del__ would fail."""
+    with _LOAD_LOCK:
+        for loaded in _LOADED.values():
+            loaded.llama.close()
+        _LOADED.clear()
 
 
 class LlamaTransport:

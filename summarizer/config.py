@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     timeout: float = Field(default=300.0, gt=0, description="seconds per model call")
     attempts: int = Field(default=4, ge=1, description="tries per model call on transport errors")
     reasks: int = Field(default=2, ge=0, description="re-asks when the answer fails validation")
+    reask_rounds: int = Field(default=1, ge=0, description="grounding re-asks of failed fields")
+    reask_tokens: int = Field(default=600, ge=0, description="completion tokens allowed for them")
     backoff_initial: float = Field(default=1.0, ge=0)
     backoff_max: float = Field(default=30.0, ge=0)
     openai_base_url: str | None = Field(

@@ -26,6 +26,20 @@ from summarizer.quotations import Quotation, find_quotations
 from summarizer.sentences import Sentence, sentence_at, split_sentences
 
 MAX_DATE_CANDIDATES = 12
+_ADDRESSES_READER = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}?\b(?:previous|prior|above|earlier|all|any|"
+    r"your|these|the)\b[^.]{0,30}?\b(?:instructions?|prompts?|rules?|directions?|guidelines?)\b"
+    r"|\bnew\s+instructions?\b|\b(?:system|developer)\s+(?:prompt|message|instructions?)\b"
+    r"|\byou\s+(?:are|must|should|will)\s+(?:now\s+)?(?:an?\s+)?(?:ai|assistant|language\s+model|"
+    r"required\s+to|output|report|answer|respond)\b|^\s*(?:assistant|system|user)\s*:",
+    re.IGNORECASE,
+)
+_IMPERATIVE = re.compile(
+    r"\W*(?:output|report|say|write|answer|respond|return|print|state|list|include|add|pretend|"
+    r"act|tell|claim|reply|generate|produce|summari[sz]e|ignore|disregard)\b",
+    re.IGNORECASE,
+)
+_SECOND_PERSON = re.compile(r"\b(?:you|your)\b", re.IGNORECASE)
 _PRONOUN_SPEAKER = re.compile(
     r"\b(?:he|she|they)\s+(?:said|says|told|added|claimed|warned|insisted)\b"
     r"|\b(?:said|says|added)\s+(?:he|she|they)\b|\b(?:he|she|they)\s+\w+\s+that\b",
@@ -76,6 +90,13 @@ class Document:
     quotes: list[QuoteCandidate]
     dates: list[DateCandidate]
     index: TextIndex = field(repr=False)
+    addresses_reader: frozenset[int] = frozenset()
+    """Sentences that speak to the model ("ignore previous instructions..."): no candidate
+    comes from them, and a value found only in them is not supported."""
+
+    @property
+    def trusted(self) -> list[Sentence]:
+        return [s for s in self.sentences if s.number not in self.addresses_reader]
 
     @property
     def text(self) -> str:
@@ -88,19 +109,34 @@ class Document:
 def analyse(article: Article) -> Document:
     text = article.text
     sentences = split_sentences(text)
+    flagged = _addressing_reader(sentences)
+    trusted = [s for s in sentences if s.number not in flagged]
     return Document(
         article=article,
         sentences=sentences,
-        figures=_figures(text, sentences),
-        quotes=_quotes(text, sentences),
-        dates=_dates(text, sentences),
+        figures=_figures(text, sentences, trusted),
+        quotes=_quotes(text, sentences, flagged),
+        dates=_dates(text, sentences, flagged),
         index=TextIndex(text),
+        addresses_reader=flagged,
     )
 
 
-def _figures(text: str, sentences: list[Sentence]) -> list[FigureCandidate]:
+def _addressing_reader(sentences: list[Sentence]) -> frozenset[int]:
+    """Sentences that give the reader orders: an injection cue, or an imperative ("Output
+    that ...") right after one or addressed to "you"."""
+    flagged: set[int] = set()
+    for s in sentences:
+        cue = _ADDRESSES_READER.search(s.text) is not None
+        command = _IMPERATIVE.match(s.text) is not None
+        if cue or (command and (s.number - 1 in flagged or _SECOND_PERSON.search(s.text))):
+            flagged.add(s.number)
+    return frozenset(flagged)
+
+
+def _figures(text: str, sentences: list[Sentence], trusted: list[Sentence]) -> list[FigureCandidate]:
     found: list[FigureCandidate] = []
-    for sentence in sentences:
+    for sentence in trusted:
         if not mentions_casualties(sentence.text):
             continue
         for quantity in find_quantities(text, sentence.start, sentence.end):
@@ -110,11 +146,11 @@ def _figures(text: str, sentences: list[Sentence]) -> list[FigureCandidate]:
     return found
 
 
-def _quotes(text: str, sentences: list[Sentence]) -> list[QuoteCandidate]:
+def _quotes(text: str, sentences: list[Sentence], flagged: frozenset[int]) -> list[QuoteCandidate]:
     found: list[QuoteCandidate] = []
     for quotation in find_quotations(text):
         sentence = sentence_at(sentences, quotation.start)
-        if sentence is None:
+        if sentence is None or sentence.number in flagged:
             continue
         context = sentence.text
         if sentence.number > 1 and _speaker_unnamed(text, sentence, quotation):
@@ -131,10 +167,10 @@ def _speaker_unnamed(text: str, sentence: Sentence, quotation: Quotation) -> boo
     return _PRONOUN_SPEAKER.search(outside) is not None or not attribution_between(outside, 0, len(outside))
 
 
-def _dates(text: str, sentences: list[Sentence]) -> list[DateCandidate]:
+def _dates(text: str, sentences: list[Sentence], flagged: frozenset[int]) -> list[DateCandidate]:
     found: list[DateCandidate] = []
     for mention in find_dates(text):
         sentence = sentence_at(sentences, mention.start)
-        if sentence is not None and len(found) < MAX_DATE_CANDIDATES:
+        if sentence is not None and sentence.number not in flagged and len(found) < MAX_DATE_CANDIDATES:
             found.append(DateCandidate(f"D{len(found) + 1}", mention, sentence))
     return found

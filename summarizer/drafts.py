@@ -57,6 +57,10 @@ class EntitiesDraft(_Draft):
     places: list[str] = Field(max_length=6)
 
 
+class CorrectionDraft(_Draft):
+    value: str = Field(max_length=240, description="the corrected value, or empty to withdraw it")
+
+
 class QuoteDraft(_Draft):
     said_by_words: str = Field(max_length=80, description="the words naming the speaker; a reasoning step")
     speaker: str = Field(max_length=60, description="who said it, as named in the article")
@@ -84,6 +88,18 @@ def keyed_model(name: str, keys: list[str], item: type[DraftT]) -> type[BaseMode
     """An object with one required property per candidate key, in order: {"F1": {...}, ...}."""
     fields: dict[str, Any] = dict.fromkeys(keys, (item, ...))
     return create_model(name, __base__=_Draft, **fields)
+
+
+def corrections_model(keys: list[str], choices: list[list[str]]) -> type[BaseModel]:
+    """One correction per key; where the program has texts to offer, only those (or "")."""
+    fields: dict[str, Any] = {}
+    for key, options in zip(keys, choices, strict=True):
+        item: type[CorrectionDraft] = CorrectionDraft
+        if options:
+            value = (_literal([*dict.fromkeys(options), ""]), ...)
+            item = create_model(f"Correction{key}", __base__=CorrectionDraft, value=value)
+        fields[key] = (item, ...)
+    return create_model("Corrections", __base__=_Draft, **fields)
 
 
 def keyed_items(draft: BaseModel, keys: list[str], item: type[DraftT]) -> dict[str, DraftT]:

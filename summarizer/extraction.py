@@ -16,10 +16,12 @@ from pydantic import BaseModel
 
 from summarizer.document import Document
 from summarizer.drafts import (
+    CorrectionDraft,
     EntitiesDraft,
     EventsDraft,
     FigureDraft,
     QuoteDraft,
+    corrections_model,
     events_model,
     keyed_items,
     keyed_model,
@@ -27,6 +29,7 @@ from summarizer.drafts import (
 from summarizer.errors import InputError
 from summarizer.prompting import article_messages
 from summarizer.providers import CallUsage, StructuredModel
+from summarizer.support import Problem
 
 FIGURE_BATCH = 10
 QUOTE_BATCH = 12
@@ -34,6 +37,7 @@ EVENTS_MAX_TOKENS = 640
 ENTITIES_MAX_TOKENS = 640
 _PER_FIGURE_TOKENS = 64
 _PER_QUOTE_TOKENS = 32
+_PER_CORRECTION_TOKENS = 64
 
 T = TypeVar("T", bound=BaseModel)
 C = TypeVar("C")
@@ -94,6 +98,24 @@ def _ask_quotes(doc: Document, model: StructuredModel, usage: CallUsage) -> dict
         )
         quotes.update(keyed_items(answer, keys, QuoteDraft))
     return quotes
+
+
+def ask_corrections(
+    doc: Document, model: StructuredModel, usage: CallUsage, problems: list[Problem], token_allowance: int
+) -> tuple[list[str], int]:
+    """One re-ask for the fields that failed grounding: the corrected values, and tokens used."""
+    keys = [f"R{i}" for i in range(1, len(problems) + 1)]
+    choices = [[h.text for h in p.hints] for p in problems]
+    cost_before = usage.completion_tokens
+    answer = _ask(
+        model,
+        usage,
+        article_messages(doc, "reask.j2", problems=list(zip(keys, problems, strict=True))),
+        corrections_model(keys, choices),
+        min(token_allowance, 32 + _PER_CORRECTION_TOKENS * len(keys)),
+    )
+    corrected = keyed_items(answer, keys, CorrectionDraft)
+    return [corrected[k].value for k in keys], usage.completion_tokens - cost_before
 
 
 def check_fits(doc: Document, model: StructuredModel) -> None:

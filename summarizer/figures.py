@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from summarizer.taxonomy import Qualifier
+from summarizer.taxonomy import Outcome, Qualifier
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -81,6 +81,16 @@ _VICTIMS_END = re.compile(
     r"from|to|as|with|said|says|according|reportedly)\b",
     re.IGNORECASE,
 )
+_OUTCOME_AFTER, _OUTCOME_BEFORE = 70, 40
+_OUTCOME_STEMS: dict[Outcome, str] = {
+    "killed": r"kill|dead\b|died|die\b|dying|deaths?\b|slain|massacr|execut|perish|"
+    r"lost\s+their\s+lives|fatalit|bodies",
+    "injured": r"wound|injur|hurt",
+    "missing": r"missing|disappear|unaccounted",
+    "captured": r"captur|abduct|kidnap|arrest|detain|taken\s+prisoner|hostage",
+    "displaced": r"displac|fled|flee|homeless|evacuat|refugee",
+}
+_OUTCOME_WORDS = [(o, re.compile(rf"\b(?:{stems})", re.IGNORECASE)) for o, stems in _OUTCOME_STEMS.items()]
 _ATTRIBUTION = re.compile(
     r"\b(?:said|says|say|told|tells|reported|reports|claimed|claims|stated|announced|added|"
     r"according\s+to|quoted|cited|estimated|confirmed)\b",
@@ -138,6 +148,21 @@ def victims_after(text: str, quantity: Quantity, limit: int) -> str | None:
 def attribution_between(text: str, start: int, end: int) -> bool:
     """Whether a reporting verb ("said", "according to") stands in ``text[start:end]``."""
     return _ATTRIBUTION.search(text, start, end) is not None
+
+
+def outcome_near(text: str, quantity: Quantity, start: int, end: int) -> Outcome | None:
+    """What the words nearest a figure say happened to those it counts ("52 people were
+    killed", "killing four", "wounding 12"), looked for in ``text[start:end]``."""
+    best: tuple[int, Outcome] | None = None
+    for outcome, pattern in _OUTCOME_WORDS:
+        for m in pattern.finditer(text, start, end):
+            after = m.start() >= quantity.end
+            distance = m.start() - quantity.end if after else quantity.start - m.end()
+            if distance < 0 or distance > (_OUTCOME_AFTER if after else _OUTCOME_BEFORE):
+                continue
+            if best is None or distance < best[0]:
+                best = (distance, outcome)
+    return best[1] if best else None
 
 
 def _quantity(m: re.Match[str]) -> Quantity | None:

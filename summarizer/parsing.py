@@ -2,55 +2,35 @@
 
 Keys become the candidates' spans, sentence numbers become sentence spans, and names the model
 wrote are aligned in the article (exact, normalized, fuzzy) and then written as the article
-writes them. A name that cannot be found is not output; it goes to ``rejected`` with the reason,
-at the path where the model proposed it.
+writes them. A name that cannot be found is not output: it becomes a `Problem`, with the
+nearest text as a hint and a ``retry`` that installs a corrected name if a re-ask finds one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from summarizer.alignment import Alignment
 from summarizer.attribution import Source
-from summarizer.contract import (
-    Actor,
-    Casualty,
-    Event,
-    EventDate,
-    Evidence,
-    Location,
-    Quote,
-    Rejection,
-    Summary,
-)
+from summarizer.contract import Actor, Casualty, Event, EventDate, Evidence, Location, Quote, Summary
 from summarizer.dates import resolve
 from summarizer.document import Document, FigureCandidate, QuoteCandidate
 from summarizer.drafts import NO_DATE, NOT_CASUALTY, EventDraft
 from summarizer.extraction import Drafts
 from summarizer.figures import attribution_between, victims_after
 from summarizer.sentences import Sentence
+from summarizer.support import Problem, hints_for, names_agree
 from summarizer.taxonomy import LocationRole, event_type_of
 
 CLAIMANT_LOOKBACK = 2
 """Sentences before a figure searched for a claimant the model named ("He claimed that ...")."""
 
 
-@dataclass
-class _EventParts:
-    draft: EventDraft
-    sentences: set[int]
-    locations: list[Location] = field(default_factory=list)
-    actors: list[Actor] = field(default_factory=list)
-    casualties: list[Casualty] = field(default_factory=list)
-    quotes: list[Quote] = field(default_factory=list)
-
-
-def build_events(doc: Document, drafts: Drafts) -> tuple[list[Event], list[Rejection]]:
+def build_events(doc: Document, drafts: Drafts) -> tuple[list[Event], list[Problem]]:
     """The events of the record, main event first, and what could not be placed in the text."""
     builder = _Builder(doc, drafts)
     builder.build()
-    return [builder.event(part) for part in builder.parts], builder.rejected
+    return builder.events, builder.problems
 
 
 def sentence_evidence(sentence: Sentence) -> Evidence:
@@ -70,47 +50,52 @@ def same_name(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
+def region_of(doc: Document, numbers: list[int]) -> tuple[int, int] | None:
+    """The span from the first to the last of some sentences."""
+    if not numbers:
+        return None
+    return doc.sentence(numbers[0]).start, doc.sentence(numbers[-1]).end
+
+
 class _Builder:
     def __init__(self, doc: Document, drafts: Drafts) -> None:
         self.doc = doc
         self.drafts = drafts
-        self.rejected: list[Rejection] = []
-        self.parts = [_EventParts(d, set(d.summary_sentences)) for d in self._distinct_events()]
+        self.problems: list[Problem] = []
+        self.drafted = self._distinct_events()
+        self.events = [self._event(d) for d in self.drafted]
 
     def build(self) -> None:
-        main = self.parts[0]
-        for i, part in enumerate(self.parts):
-            self._add_location(part, part.draft.location, "primary", f"events[{i}].location")
+        for i, draft in enumerate(self.drafted):
+            region = region_of(self.doc, sorted(draft.summary_sentences))
+            self._propose_location(i, draft.location, "primary", f"events[{i}].location", region)
         for i, name in enumerate(self.drafts.entities.places):
-            self._add_location(main, name, "mentioned", f"events[0].places[{i}]")
-        self._add_actors(main)
+            self._propose_location(0, name, "mentioned", f"events[0].places[{i}]", None)
+        self._add_actors()
         claimants = self._claimants()
         for figure in self.doc.figures:
-            draft = self.drafts.figures.get(figure.key)
-            if draft is not None and draft.outcome != NOT_CASUALTY:
-                owner = self._owner(figure.sentence.number)
-                path = f"events[{self.parts.index(owner)}].casualties[{len(owner.casualties)}]"
-                owner.casualties.append(self._casualty(figure, draft.outcome, claimants[figure.key], path))
+            answer = self.drafts.figures.get(figure.key)
+            if answer is not None and answer.outcome != NOT_CASUALTY:
+                owner = self.events[self._owner(figure.sentence.number)]
+                path = f"events[{self.events.index(owner)}].casualties[{len(owner.casualties)}]"
+                owner.casualties.append(self._casualty(figure, answer.outcome, claimants[figure.key], path))
         for quote in self.doc.quotes:
-            answer = self.drafts.quotes.get(quote.key)
-            owner = self._owner(quote.sentence.number)
-            path = f"events[{self.parts.index(owner)}].quotes[{len(owner.quotes)}]"
-            owner.quotes.append(self._quote(quote, answer.speaker if answer else "", path))
+            said = self.drafts.quotes.get(quote.key)
+            owner = self.events[self._owner(quote.sentence.number)]
+            path = f"events[{self.events.index(owner)}].quotes[{len(owner.quotes)}]"
+            owner.quotes.append(self._quote(quote, said.speaker if said else "", path))
 
-    def event(self, part: _EventParts) -> Event:
-        draft = part.draft
+    def _event(self, draft: EventDraft) -> Event:
         return Event(
             event_type=event_type_of(draft.sub_event_type),
             sub_event_type=draft.sub_event_type,
             summary=Summary(
                 text=" ".join(draft.summary.split()),
-                evidence=[sentence_evidence(self.doc.sentence(n)) for n in sorted(part.sentences)],
+                evidence=[
+                    sentence_evidence(self.doc.sentence(n)) for n in sorted(set(draft.summary_sentences))
+                ],
             ),
             date=self._date(draft.date),
-            locations=part.locations,
-            actors=part.actors,
-            casualties=part.casualties,
-            quotes=part.quotes,
         )
 
     def _distinct_events(self) -> list[EventDraft]:
@@ -136,34 +121,59 @@ class _Builder:
             evidence=[evidence_of(self.doc, Alignment(mention.start, mention.end, "exact"))],
         )
 
-    def _add_location(self, part: _EventParts, name: str, role: LocationRole, path: str) -> None:
+    def _propose_location(
+        self, event: int, name: str, role: LocationRole, path: str, region: tuple[int, int] | None
+    ) -> None:
         if not name.strip():
             return
-        region = self._region(sorted(part.sentences)) if role == "primary" else None
+        reason = self._try_location(event, name, role, region)
+        if reason is not None:
+            self._problem(path, f"a place where event {event + 1} happened", name, reason, region)
+            self.problems[-1].retry = lambda answer: self._try_location(event, answer, role, region)
+
+    def _try_location(
+        self, event: int, name: str, role: LocationRole, region: tuple[int, int] | None
+    ) -> str | None:
         span = self.doc.index.align(name, region)
         if span is None:
-            self._missing(path, {"name": name, "role": role}, "location", name)
-            return
+            return f"location {name!r} not found in the article"
         written = words_of(self.doc, span)
-        if not any(same_name(loc.name, written) for loc in part.locations):
-            part.locations.append(Location(name=written, role=role, evidence=[evidence_of(self.doc, span)]))
+        locations = self.events[event].locations
+        if not any(same_name(loc.name, written) for loc in locations):
+            primary = role == "primary" and not any(x.role == "primary" for x in locations)
+            evidence = [evidence_of(self.doc, span)]
+            made = Location(name=written, role="primary" if primary else "mentioned", evidence=evidence)
+            locations.insert(0 if primary else len(locations), made)
+        return None
 
-    def _add_actors(self, main: _EventParts) -> None:
+    def _add_actors(self) -> None:
         """Actors found in the text, once each; a place offered as an actor is refused as such."""
-        places = [*self.drafts.entities.places, *(loc.name for loc in main.locations)]
+        places = [*self.drafts.entities.places, *(loc.name for loc in self.events[0].locations)]
         for i, actor in enumerate(self.drafts.entities.actors):
             path = f"events[0].actors[{i}]"
-            span = self.doc.index.align(actor.name)
-            if span is None:
-                self._missing(path, actor.model_dump(), "actor", actor.name)
+            if any(same_name(actor.name, place) for place in places):
+                refusal = f"actor {actor.name!r} is a place the article names, not an actor"
+                self.problems.append(Problem(path, "an actor", actor.model_dump(), refusal))
                 continue
-            name = words_of(self.doc, span)
-            if any(same_name(name, place) or same_name(actor.name, place) for place in places):
-                reason = f"actor {actor.name!r} is a place the article names, not an actor"
-                self.rejected.append(Rejection(path=path, value=actor.model_dump(), reason=reason))
-            elif not any(same_name(a.name, name) for a in main.actors):
-                evidence = [evidence_of(self.doc, span)]
-                main.actors.append(Actor(name=name, kind=actor.kind, role=actor.role, evidence=evidence))
+            reason = self._try_actor(actor.name, actor.kind, actor.role, i)
+            if reason is not None:
+                self._problem(path, f"an actor ({actor.kind}, {actor.role})", actor.name, reason, None)
+                kind, role = actor.kind, actor.role
+                self.problems[-1].retry = lambda answer, k=kind, r=role, at=i: self._try_actor(
+                    answer, k, r, at
+                )
+
+    def _try_actor(self, name: str, kind: Any, role: Any, position: int) -> str | None:
+        """Adds the actor if the article names it, near the place the model ranked it."""
+        span = self.doc.index.align(name)
+        if span is None:
+            return f"actor {name!r} not found in the article"
+        written = words_of(self.doc, span)
+        actors = self.events[0].actors
+        if not any(same_name(a.name, written) for a in actors):
+            actor = Actor(name=written, kind=kind, role=role, evidence=[evidence_of(self.doc, span)])
+            actors.insert(min(position, len(actors)), actor)
+        return None
 
     def _claimants(self) -> dict[str, str]:
         """The model's claimant per figure; a figure with no reporting verb between it and the
@@ -177,7 +187,8 @@ class _Builder:
                 continue
             found[figure.key] = draft.claimant
             if (
-                previous is not None
+                figure.source is None
+                and previous is not None
                 and previous.sentence == figure.sentence
                 and not attribution_between(self.doc.text, previous.quantity.end, figure.quantity.start)
             ):
@@ -186,42 +197,63 @@ class _Builder:
         return found
 
     def _casualty(self, figure: FigureCandidate, outcome: Any, claimant: str, path: str) -> Casualty:
-        evidence = [sentence_evidence(figure.sentence)]
-        first = max(1, figure.sentence.number - CLAIMANT_LOOKBACK)
-        region = self._region(list(range(first, figure.sentence.number + 1)))
-        span = self._source_span(figure.source, claimant, region)
-        named: str | None = None
-        if span is None and claimant.strip():
-            self._missing(f"{path}.claimant", claimant, "claimant", claimant)
-        elif span is not None:
-            named = words_of(self.doc, span)
-            if not figure.sentence.start <= span.start < figure.sentence.end:
-                evidence.append(evidence_of(self.doc, span))
         quantity = figure.quantity
-        return Casualty(
+        casualty = Casualty(
             outcome=outcome,
             count_low=quantity.low,
             count_high=quantity.high,
             qualifier=quantity.qualifier,
             victims=victims_after(self.doc.text, quantity, figure.sentence.end),
-            claimant=named,
-            evidence=evidence,
+            evidence=[sentence_evidence(figure.sentence)],
         )
+        first = max(1, figure.sentence.number - CLAIMANT_LOOKBACK)
+        region = region_of(self.doc, list(range(first, figure.sentence.number + 1)))
+
+        def attach(answer: str, source: Source | None = None) -> str | None:
+            span = self._source_span(source, answer, region)
+            if span is None:
+                return f"claimant {answer!r} not found near the figure"
+            casualty.claimant = words_of(self.doc, span)
+            if not figure.sentence.start <= span.start < figure.sentence.end:
+                casualty.evidence.append(evidence_of(self.doc, span))
+            return None
+
+        if figure.source is not None and claimant.strip() and not names_agree(claimant, figure.source.text):
+            refusal = f"claimant {claimant!r} but the text attributes the figure to {figure.source.text!r}"
+            self.problems.append(
+                Problem(f"{path}.claimant", f"who gives figure {figure.key}", claimant, refusal)
+            )
+        if figure.source is not None or claimant.strip():
+            reason = attach(claimant, figure.source)
+            if reason is not None:
+                self._problem(f"{path}.claimant", f"who gives figure {figure.key}", claimant, reason, region)
+                self.problems[-1].retry = attach
+        return casualty
 
     def _quote(self, quote: QuoteCandidate, speaker: str, path: str) -> Quote:
         quotation = quote.quotation
         evidence = [evidence_of(self.doc, Alignment(quotation.start, quotation.end, "exact"))]
+        made = Quote(text=quotation.text, evidence=evidence)
         first = max(1, quote.sentence.number - 1)
-        span = self._source_span(
-            quote.source, speaker, self._region(list(range(first, quote.sentence.number + 1)))
-        )
-        named: str | None = None
-        if span is None and speaker.strip():
-            self._missing(f"{path}.speaker", speaker, "speaker", speaker)
-        elif span is not None:
-            named = words_of(self.doc, span)
-            evidence.append(evidence_of(self.doc, span))
-        return Quote(speaker=named, text=quotation.text, evidence=evidence)
+        region = region_of(self.doc, list(range(first, quote.sentence.number + 1)))
+
+        def attach(answer: str, source: Source | None = None) -> str | None:
+            span = self._source_span(source, answer, region)
+            if span is None:
+                return f"speaker {answer!r} not named next to the quote"
+            made.speaker = words_of(self.doc, span)
+            made.evidence.append(evidence_of(self.doc, span))
+            return None
+
+        if quote.source is not None and speaker.strip() and not names_agree(speaker, quote.source.text):
+            refusal = f"speaker {speaker!r} but the text attributes the quote to {quote.source.text!r}"
+            self.problems.append(Problem(f"{path}.speaker", f"who said quote {quote.key}", speaker, refusal))
+        if quote.source is not None or speaker.strip():
+            reason = attach(speaker, quote.source)
+            if reason is not None:
+                self._problem(f"{path}.speaker", f"who said quote {quote.key}", speaker, reason, region)
+                self.problems[-1].retry = attach
+        return made
 
     def _source_span(
         self, source: Source | None, answer: str, region: tuple[int, int] | None
@@ -231,18 +263,16 @@ class _Builder:
             return Alignment(source.start, source.end, "exact")
         return self.doc.index.align(answer, region) if answer.strip() else None
 
-    def _owner(self, sentence: int) -> _EventParts:
+    def _owner(self, sentence: int) -> int:
         """The event a sentence belongs to: a related event's own sentence, else the main event."""
-        for part in self.parts[1:]:
-            if sentence in part.sentences and sentence not in self.parts[0].sentences:
-                return part
-        return self.parts[0]
+        main = set(self.drafted[0].summary_sentences)
+        for i, draft in enumerate(self.drafted[1:], 1):
+            if sentence in draft.summary_sentences and sentence not in main:
+                return i
+        return 0
 
-    def _region(self, numbers: list[int]) -> tuple[int, int] | None:
-        if not numbers:
-            return None
-        return self.doc.sentence(numbers[0]).start, self.doc.sentence(numbers[-1]).end
-
-    def _missing(self, path: str, value: Any, what: str, name: str) -> None:
-        reason = f"{what} {name!r} not found in the article"
-        self.rejected.append(Rejection(path=path, value=value, reason=reason))
+    def _problem(
+        self, path: str, label: str, value: str, reason: str, region: tuple[int, int] | None
+    ) -> None:
+        hints = hints_for(self.doc.index, self.doc.sentences, value, region) if value.strip() else []
+        self.problems.append(Problem(path, label, value, reason, hints))

@@ -10,12 +10,13 @@ import asyncio
 import datetime as dt
 import threading
 import time
+from functools import partial
 
 from summarizer.config import Settings
 from summarizer.contract import ArticleMeta, ArticleSummary, Usage
 from summarizer.document import analyse
-from summarizer.extraction import extract
-from summarizer.grounding import ground
+from summarizer.extraction import ask_corrections, extract
+from summarizer.grounding import ReaskBudget, ground
 from summarizer.ingest import Article, make_article
 from summarizer.parsing import build_events
 from summarizer.prompting import prompt_version
@@ -46,8 +47,14 @@ class Summarizer:
         doc = analyse(article)
         usage = CallUsage()
         drafts = extract(doc, model, usage)
-        events, rejected = build_events(doc, drafts)
-        events, rejected, grounding = ground(doc, events, rejected)
+        events, problems = build_events(doc, drafts)
+        events, rejected, grounding = ground(
+            doc,
+            events,
+            problems,
+            corrector=partial(ask_corrections, doc, model, usage),
+            budget=ReaskBudget(self.settings.reask_rounds, self.settings.reask_tokens),
+        )
         return ArticleSummary(
             article=ArticleMeta(
                 id=article.id,

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from summarizer.config import Settings
+from summarizer.contract import ArticleSummary, spans_mismatching
+from summarizer.figures import find_quantities
+from summarizer.ingest import make_article
 from tests.fakes import FakeOpenAIServer
+
+hypothesis_settings.register_profile(
+    "default", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.register_profile(
+    "heavy", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
@@ -16,6 +30,16 @@ SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 
 def seed_text(index: int = 0) -> str:
     return SEEDS[index].read_text(encoding="utf-8")
+
+
+def assert_grounded(record: ArticleSummary, text: str) -> None:
+    """The invariants every record must keep, whatever the model said."""
+    assert record.article.sha256 == make_article(text).sha256
+    assert spans_mismatching(record, text) == []
+    for event in record.events:
+        for casualty in event.casualties:
+            stated = {q.low for e in casualty.evidence for q in find_quantities(e.text)}
+            assert casualty.count_low in stated, casualty
 
 
 @pytest.fixture

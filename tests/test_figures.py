@@ -8,6 +8,7 @@ from summarizer.figures import (
     find_quantities,
     mentions_casualties,
     number_value,
+    outcome_near,
     phrase_after,
     victims_after,
 )
@@ -95,3 +96,18 @@ def test_phrase_shown_to_the_model_stops_at_punctuation() -> None:
     text = "activists said that at least 52 people, including three women, died"
     quantity = find_quantities(text)[0]
     assert phrase_after(text, quantity, len(text)) == "at least 52 people"
+
+
+@pytest.mark.parametrize(
+    ("text", "outcomes"),
+    [
+        ("two people were wounded when a bomb exploded", ["injured"]),
+        ("killing four people and wounding 12 others", ["killed", "injured"]),
+        ("at least 52 people, including three women, died", ["killed", "killed"]),
+        ("Police arrested 40 protesters", ["captured"]),
+        ("forcing 3,000 families to flee", ["displaced"]),
+        ("at least eight rockets hit the town", [None]),
+    ],
+)
+def test_the_outcome_is_read_next_to_the_figure(text: str, outcomes: list[str | None]) -> None:
+    assert [outcome_near(text, q, 0, len(text)) for q in find_quantities(text)] == outcomes

@@ -17,13 +17,12 @@ import httpx
 import pytest
 
 from summarizer.config import Settings
-from summarizer.contract import ArticleSummary, spans_mismatching
+from summarizer.contract import ArticleSummary
 from summarizer.errors import ModelError
-from summarizer.figures import find_quantities
 from summarizer.ingest import make_article
 from summarizer.model_files import ensure_model_file
 from summarizer.pipeline import Summarizer
-from tests.conftest import SEEDS, seed_text
+from tests.conftest import SEEDS, assert_grounded, seed_text
 
 pytestmark = pytest.mark.live
 
@@ -31,16 +30,6 @@ SHORT_ARTICLE = (
     "Gunmen attacked a police post in the town of Kafr Nabl on Sunday, killing three officers, "
     "the regional governor said. Residents said the attackers fled towards the hills."
 )
-
-
-def assert_grounded(record: ArticleSummary, text: str) -> None:
-    """The invariants every record must keep, whatever the model said."""
-    assert record.article.sha256 == make_article(text).sha256
-    assert spans_mismatching(record, text) == []
-    for event in record.events:
-        for casualty in event.casualties:
-            stated = {q.low for e in casualty.evidence for q in find_quantities(e.text)}
-            assert casualty.count_low in stated, casualty
 
 
 def test_cli_summarizes_a_seed_on_the_embedded_model(tmp_path: Path) -> None:

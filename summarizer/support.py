@@ -1,0 +1,256 @@
+"""Support checks: is each value *supported* by its evidence, not merely located?
+
+Pure functions over the article, one per kind of value. Each returns None when the value holds,
+or the reason it does not, in words fit for a person and for a re-ask prompt. They do not care
+where a record came from (this package's pipeline, another extractor, a hand-written file), so
+the validator can be trusted on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from summarizer.alignment import TextIndex, normalize
+from summarizer.attribution import Source, source_of
+from summarizer.contract import Casualty, EventDate, Evidence, Quote
+from summarizer.dates import resolve
+from summarizer.figures import Quantity, find_quantities
+from summarizer.sentences import Sentence, sentence_at
+
+_NAME_SIMILARITY = 80.0  # one letter in six differs: "Qusair" and "Qusayr" score 83
+_CLAIM_LOOKBACK = 2
+_JOINERS = re.compile(r"\s+(?:for|of|in|from|at|close\s+to|near|on|with|based\s+in)\s+", re.IGNORECASE)
+_FILLER = {"the", "a", "an", "one", "some", "two", "three", "its", "his", "her", "their", "of", "and"}
+_WORD = re.compile(r"[\w'’-]+")
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:al-|bin\s+|de\s+|of\s+)?[A-Z][\w'’-]*)*")
+_NOT_NAMES = {
+    "The", "A", "An", "In", "On", "At", "After", "Before", "During", "As", "It", "He", "She",
+    "They", "We", "This", "That", "These", "Those", "Its", "His", "Her", "Their", "And", "But",
+    "Some", "At least", "More", "Most", "Many", "Several", "One", "Two", "Three", "Four", "Five",
+}  # fmt: skip
+_DEMONYMS = {
+    "syria": "syrian", "lebanon": "lebanese", "iraq": "iraqi", "iran": "iranian",
+    "israel": "israeli", "turkey": "turkish", "jordan": "jordanian", "egypt": "egyptian",
+    "libya": "libyan", "yemen": "yemeni", "afghanistan": "afghan", "pakistan": "pakistani",
+    "russia": "russian", "ukraine": "ukrainian", "britain": "british", "france": "french",
+    "america": "american", "sudan": "sudanese", "somalia": "somali", "nigeria": "nigerian",
+    "mali": "malian", "ethiopia": "ethiopian", "kenya": "kenyan", "palestine": "palestinian",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Hint:
+    """The closest text to a value that was not found: what a re-ask shows the model."""
+
+    text: str
+    sentence: int
+    score: float
+
+
+@dataclass
+class Problem:
+    """A value that failed a check. ``retry`` tries a corrected value from a re-ask and
+    returns None when it is accepted (and installed), else the new reason; a problem without
+    ``retry`` cannot be fixed by asking (a count, for one, is never the model's to give)."""
+
+    path: str
+    label: str
+    value: Any
+    reason: str
+    hints: list[Hint] = field(default_factory=list)
+    retry: Callable[[str], str | None] | None = None
+
+
+def hints_for(
+    index: TextIndex, sentences: list[Sentence], value: str, region: tuple[int, int] | None, limit: int = 3
+) -> list[Hint]:
+    """The texts nearest to a value that was not found, best first, one per sentence: shown in a
+    re-ask as the answers to choose from."""
+    scopes = [s for s in sentences if region is None or (region[0] <= s.start < region[1])]
+    found: dict[str, Hint] = {}
+    for sentence in scopes:
+        near = index.nearest(value, (sentence.start, sentence.end))
+        if near is None:
+            continue
+        text = " ".join(index.text[near.start : near.end].split())
+        if text and (text not in found or found[text].score < near.score):
+            found[text] = Hint(text, sentence.number, near.score)
+    return sorted(found.values(), key=lambda h: -h.score)[:limit]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Where a casualty's figure stands in the text, found by re-reading its evidence."""
+
+    quantity: Quantity
+    sentence: Sentence
+
+
+def find_claim(text: str, sentences: list[Sentence], casualty: Casualty) -> Claim | Quantity | None:
+    """The figure in the evidence with this count: a `Claim` when the qualifier agrees too, the
+    bare `Quantity` when only the qualifier differs, None when the count is not there at all."""
+    same_count: Quantity | None = None
+    for evidence in casualty.evidence:
+        for q in find_quantities(text, evidence.start, evidence.end):
+            if (q.low, q.high) != (casualty.count_low, casualty.count_high):
+                continue
+            sentence = sentence_at(sentences, q.start)
+            if q.qualifier == casualty.qualifier and sentence is not None:
+                return Claim(q, sentence)
+            same_count = same_count or q
+    return same_count
+
+
+def count_reason(casualty: Casualty) -> str:
+    count = (
+        casualty.count_low if casualty.count_high is None else f"{casualty.count_low}-{casualty.count_high}"
+    )
+    return f"count {count} not found in the evidence"
+
+
+def claimant_reason(text: str, sentences: list[Sentence], claim: Claim, claimant: str) -> str | None:
+    """The claimant must be who the reporting frame credits, or be named next to the figure."""
+    source = claim_source(text, sentences, claim)
+    if source is not None:
+        if names_agree(claimant, source.text):
+            return None
+        return f"claimant {claimant!r} but the text attributes the figure to {source.text!r}"
+    first = sentences[max(0, claim.sentence.number - 1 - _CLAIM_LOOKBACK)].start
+    if TextIndex(text[first : claim.sentence.end]).align(claimant) is not None:
+        return None
+    return f"claimant {claimant!r} is not named near the figure"
+
+
+def claim_source(text: str, sentences: list[Sentence], claim: Claim) -> Source | None:
+    return source_of(text, sentences, claim.sentence, claim.quantity.start, claim.quantity.end)
+
+
+def victims_reason(text: str, casualty: Casualty) -> str | None:
+    if not casualty.victims:
+        return None
+    if any(_within(text, e, casualty.victims) for e in casualty.evidence):
+        return None
+    return f"victims {casualty.victims!r} not found in the evidence"
+
+
+def name_reason(text: str, name: str, evidence: list[Evidence], what: str) -> str | None:
+    """A name must be its evidence's words, allowing aliases ("Lebanon's Hezbollah" for
+    "Hezbollah", "Lebanese" for "Lebanon") and spelling variants ("Qusair", "Qusayr")."""
+    if not evidence:
+        return f"{what} {name!r} has no evidence"
+    if any(_names_match(name, text[e.start : e.end]) for e in evidence):
+        return None
+    shown = " ".join(text[evidence[0].start : evidence[0].end].split())
+    return f"{what} {name!r} is not what its evidence says ({shown!r})"
+
+
+def date_reason(text: str, date: EventDate) -> str | None:
+    if date.text is None:
+        return None
+    if not any(_within(text, e, date.text) for e in date.evidence):
+        return f"date {date.text!r} not found in its evidence"
+    return None
+
+
+def date_iso(date: EventDate, published: dt.date | None) -> str | None:
+    """The ISO date the expression and the publication date give (what ``iso`` must be)."""
+    return resolve(date.text, date.precision, published) if date.text else None
+
+
+def quote_reason(text: str, quote: Quote) -> str | None:
+    if not quote.evidence or not _within(text, quote.evidence[0], quote.text):
+        return f"quote {_short(quote.text)!r} is not in the article"
+    return None
+
+
+def speaker_reason(text: str, sentences: list[Sentence], quote: Quote) -> str | None:
+    """The speaker must be named next to the words, and be who the reporting frame names."""
+    if quote.speaker is None:
+        return None
+    start = quote.evidence[0].start
+    sentence = sentence_at(sentences, start)
+    if sentence is None:
+        return f"speaker {quote.speaker!r}: the quote is outside the article's sentences"
+    source = source_of(text, sentences, sentence, start, quote.evidence[0].end)
+    if source is not None:
+        if names_agree(quote.speaker, source.text):
+            return None
+        return f"speaker {quote.speaker!r} but the text attributes the quote to {source.text!r}"
+    first = sentences[max(0, sentence.number - 2)].start
+    if TextIndex(text[first : sentence.end]).align(quote.speaker) is not None:
+        return None
+    return f"speaker {quote.speaker!r} is not named next to the quote"
+
+
+def summary_reason(index: TextIndex, summary: str, trusted: list[Sentence]) -> str | None:
+    """Every number and every proper name in the summary must occur in the article."""
+    stated = {q.low for s in trusted for q in find_quantities(index.text, s.start, s.end)}
+    digits = {d for s in trusted for d in re.findall(r"\d[\d,.]*", s.text)}
+    for q in find_quantities(summary):
+        if q.low is not None and q.low not in stated:
+            return f"the summary says {q.text!r}, a number the article does not state"
+    for d in re.findall(r"\d[\d,.]*\d|\d", summary):
+        if d not in digits and not any(d in x for x in digits):
+            return f"the summary says {d!r}, a number the article does not state"
+    for m in _CAPITALISED.finditer(summary):
+        name = m[0]
+        if name in _NOT_NAMES or (m.start() == 0 and " " not in name):
+            continue
+        if not _name_in(index, name, trusted):
+            return f"the summary names {name!r}, which the article does not"
+    return None
+
+
+def names_agree(a: str, b: str) -> bool:
+    """Two mentions of one source: same head noun, or one's words all within the other's."""
+    if _names_match(a, b) or _names_match(b, a):
+        return True
+    words_a, words_b = _content_words(a), _content_words(b)
+    if words_a and words_b and (words_a <= words_b or words_b <= words_a):
+        return True
+    return _head(a) == _head(b) != ""
+
+
+def _names_match(name: str, written: str) -> bool:
+    n, w = normalize(name), normalize(written)
+    if not n:
+        return False
+    if n == w or n in w or _demonym_form(n) == _demonym_form(w):
+        return True
+    return fuzz.ratio(n, w) >= _NAME_SIMILARITY or (fuzz.partial_ratio(n, w) >= 95 and len(n) >= 4)
+
+
+def _demonym_form(word: str) -> str:
+    return _DEMONYMS.get(word, word)
+
+
+def _name_in(index: TextIndex, name: str, trusted: list[Sentence]) -> bool:
+    found = index.align(name)
+    if found is None:
+        return False
+    return any(s.start <= found.start < s.end for s in trusted)
+
+
+def _within(text: str, evidence: Evidence, words: str) -> bool:
+    return TextIndex(text[evidence.start : evidence.end]).align(words) is not None
+
+
+def _content_words(name: str) -> set[str]:
+    return {w for w in _WORD.findall(normalize(name)) if w not in _FILLER}
+
+
+def _head(name: str) -> str:
+    """The head noun of a source's name: the last word before "for", "of", "close to"…"""
+    core = _JOINERS.split(normalize(name))[0]
+    words = [w for w in _WORD.findall(core) if w not in _FILLER]
+    return words[-1] if words else ""
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:57].rstrip() + "…"
