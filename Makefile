@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: seeds test lint bench clean
+.PHONY: seeds test lint evals evals-live bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,15 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint  ## lint, type-check, then the whole suite (live runs of the embedded model included)
+test: lint  ## lint, type-check, the whole suite (live model runs included), the replayed eval
 	$(BIN)/python -m pytest
+	$(BIN)/summarize eval --replay-only
+
+evals: $(STAMP)  ## the eval over the fixtures, replaying recorded responses, recording any missing
+	$(BIN)/summarize eval
+
+evals-live: $(STAMP)  ## the eval on the live model, recording every response afresh (about 20 minutes)
+	$(BIN)/summarize eval --live
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.seeds

@@ -32,6 +32,12 @@ _AFTER_QUOTE = re.compile(
     rf"|(?P<early>[^,.;:\"“”]{{2,80}}?)\s+(?:{_VERB})\b)",
     re.IGNORECASE,
 )
+_CLOSING_FRAME = re.compile(
+    rf",\s*(?:(?:{_VERB})\s+(?P<late>[^,.;:\"“”]{{2,80}}?)|(?P<early>[^,.;:\"“”]{{2,80}}?)\s+(?:{_VERB}))"
+    r"(?:\s+(?:on|in|at|late|early)\b[^,.;:\"“”]{0,40})?\s*[.!?]?\s*$",
+    re.IGNORECASE,
+)
+"""``…, the regional governor's office said.`` ending the sentence that holds the claim."""
 _PRONOUNS = {"he", "she", "they", "it", "we", "i"}
 _MAX_WORDS = 9
 
@@ -69,6 +75,10 @@ def _source_in_sentence(text: str, sentence: Sentence, start: int, end: int) -> 
     according = _ACCORDING.search(text, sentence.start, sentence.end)
     if according is not None:
         return _clean(text, according.start("who"), according.end("who"))
+    closing = _CLOSING_FRAME.search(text, end, sentence.end)
+    if closing is not None:
+        group = "late" if closing["late"] else "early"
+        return _clean(text, closing.start(group), closing.end(group))
     verbs = list(_VERB_RX.finditer(text, sentence.start, start))
     for verb in reversed(verbs):
         subject = _subject_before(text, sentence, verb.start())

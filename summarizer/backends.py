@@ -14,6 +14,7 @@ import atexit
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from openai.types.chat import ChatCompletion
 from summarizer.config import Settings
 from summarizer.errors import ConfigError, TransientModelError
 from summarizer.model_files import EMBEDDED, ensure_model_file
-from summarizer.providers import StructuredModel
+from summarizer.providers import StructuredModel, Transport
 
 _PASSED = ("messages", "temperature", "seed", "max_tokens")
 
@@ -154,37 +155,61 @@ class OpenAITransport:
         return completion
 
 
-def open_model(settings: Settings) -> StructuredModel:
-    """The model the settings name, ready to call."""
+Wrap = Callable[[Transport], Transport]
+
+
+def model_name(settings: Settings) -> str:
+    """The name a record's ``usage.model`` gives, known without loading anything."""
     if settings.provider == "openai":
-        return _open_openai(settings)
-    return _open_local(settings)
-
-
-def _open_local(settings: Settings) -> StructuredModel:
+        if not settings.model:
+            raise ConfigError("the openai provider needs a model name: --model NAME")
+        return settings.model
     if settings.model_path is not None:
-        path = settings.model_path
-        if not path.is_file():
-            raise ConfigError(f"{path}: no such model file")
-        name = settings.model or path.stem
-    else:
-        path = ensure_model_file(settings.cache_dir)
-        name = settings.model or EMBEDDED.name
-    threads = settings.threads or max(1, os.cpu_count() or 1)
-    transport = LlamaTransport(load_llama(path, settings.context_window, threads), settings.timeout)
+        return settings.model or settings.model_path.stem
+    return settings.model or EMBEDDED.name
+
+
+def open_model(settings: Settings, wrap: Wrap | None = None) -> StructuredModel:
+    """The model the settings name, ready to call; ``wrap`` may interpose on its transport."""
+    transport, count_tokens = (
+        _open_openai(settings) if settings.provider == "openai" else _open_local(settings)
+    )
     return StructuredModel(
-        provider="local",
-        model=name,
-        transport=transport,
+        provider=settings.provider,
+        model=model_name(settings),
+        transport=wrap(transport) if wrap else transport,
         settings=settings,
-        count_tokens=transport.count_tokens,
+        count_tokens=count_tokens,
         context_window=settings.context_window,
     )
 
 
-def _open_openai(settings: Settings) -> StructuredModel:
-    if not settings.model:
-        raise ConfigError("the openai provider needs a model name: --model NAME")
+def offline_model(settings: Settings, transport: Transport) -> StructuredModel:
+    """A model that loads no weights and opens no connection: for replaying recordings."""
+    return StructuredModel(
+        provider=settings.provider,
+        model=model_name(settings),
+        transport=transport,
+        settings=settings,
+        count_tokens=_estimate_tokens,
+        context_window=settings.context_window,
+    )
+
+
+def _open_local(settings: Settings) -> tuple[Transport, Callable[[str], int]]:
+    if settings.model_path is not None:
+        path = settings.model_path
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such model file")
+    else:
+        path = ensure_model_file(settings.cache_dir)
+    threads = settings.threads or max(1, os.cpu_count() or 1)
+    transport = LlamaTransport(load_llama(path, settings.context_window, threads), settings.timeout)
+    return transport, transport.count_tokens
+
+
+def _open_openai(settings: Settings) -> tuple[Transport, Callable[[str], int]]:
+    model_name(settings)  # a missing model name is reported before anything else
     key = settings.openai_api_key
     if not key and not settings.openai_base_url:
         raise ConfigError("the openai provider needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)")
@@ -194,14 +219,12 @@ def _open_openai(settings: Settings) -> StructuredModel:
         timeout=settings.timeout,
         max_retries=0,
     )
-    return StructuredModel(
-        provider="openai",
-        model=settings.model,
-        transport=OpenAITransport(client, settings.response_format),
-        settings=settings,
-        count_tokens=lambda text: len(text) // 3 + 1,
-        context_window=settings.context_window,
-    )
+    return OpenAITransport(client, settings.response_format), _estimate_tokens
+
+
+def _estimate_tokens(text: str) -> int:
+    """Without the model's tokenizer: a cautious three characters a token."""
+    return len(text) // 3 + 1
 
 
 def _rejects_json_schema(exc: openai.APIStatusError) -> bool:

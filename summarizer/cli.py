@@ -11,9 +11,9 @@ import datetime as dt
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from pydantic import ValidationError
@@ -21,11 +21,13 @@ from pydantic import ValidationError
 from summarizer.config import Settings
 from summarizer.contract import ArticleSummary
 from summarizer.errors import ConfigError, InputError, ModelError, SummarizerError
+from summarizer.evaluation.cache import Mode
 from summarizer.ingest import read_article
 from summarizer.output import DirectorySink, Failure, Format, Result, StreamSink
 from summarizer.pipeline import Summarizer
 
 EXIT_OK, EXIT_MODEL_FAILED, EXIT_USAGE = 0, 1, 2
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class DefaultGroup(click.Group):
@@ -37,6 +39,27 @@ class DefaultGroup(click.Group):
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+
+
+def model_options(command: F) -> F:
+    """--provider, --model and --model-path, the same for every command that runs a model."""
+    for option in reversed(
+        [
+            click.option(
+                "--provider",
+                type=click.Choice(["local", "openai"]),
+                help="local: the embedded model, in process (default); openai: an OpenAI-compatible server.",
+            ),
+            click.option("--model", help="Model name (required with --provider openai)."),
+            click.option(
+                "--model-path",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Any GGUF file instead of the embedded model.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
 
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,17 +84,7 @@ def main() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Write one file per article into DIR instead of stdout.",
 )
-@click.option(
-    "--provider",
-    type=click.Choice(["local", "openai"]),
-    help="local: the embedded model in process (default); openai: any OpenAI-compatible endpoint.",
-)
-@click.option("--model", help="Model name (required with --provider openai).")
-@click.option(
-    "--model-path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Any GGUF file instead of the embedded model.",
-)
+@model_options
 @click.option(
     "--published",
     type=click.DateTime(["%Y-%m-%d"]),
@@ -121,6 +134,96 @@ def run(
 def schema() -> None:
     """Print the JSON Schema of the output contract (schema version 1)."""
     click.echo(json.dumps(ArticleSummary.model_json_schema(), indent=2))
+
+
+@main.command("eval")
+@click.option(
+    "--fixtures",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("evals/fixtures"),
+    show_default=True,
+)
+@click.option(
+    "--cache",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("evals/cache"),
+    show_default=True,
+    help="Recorded model responses.",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("evals/baseline.json"),
+    show_default=True,
+)
+@click.option(
+    "--reports",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("evals/reports"),
+    show_default=True,
+    help="Where report.json, report.md, junit.xml and the records go.",
+)
+@click.option(
+    "--live",
+    "mode",
+    flag_value="live",
+    help="Ignore recorded responses: call the model for everything and record afresh.",
+)
+@click.option(
+    "--replay-only",
+    "mode",
+    flag_value="replay",
+    help="Never call the model; a request with no recording fails (what CI runs).",
+)
+@click.option(
+    "--update-baseline", is_flag=True, help="Bless this run's headline metrics as the new baseline."
+)
+@click.option(
+    "--tolerance",
+    type=float,
+    help="Allowed fall below the baseline [default: the baseline file's, else 0.02].",
+)
+@model_options
+def evaluate(**params: Any) -> None:
+    """Score the model on the hand-labelled fixtures and compare with the baseline.
+
+    By default recorded responses are replayed and anything unrecorded is run and recorded.
+    """
+    from summarizer.evaluation.harness import EvalOptions, run_eval, write_baseline
+    from summarizer.evaluation.reports import write_reports
+
+    overrides = {key: params.pop(key) for key in ("provider", "model", "model_path")}
+    mode: Mode = params.pop("mode") or "through"
+    options = EvalOptions(mode=mode, **params)
+    try:
+        report = run_eval(_settings(overrides), options, on_article=_eval_progress)
+    except (ConfigError, FileNotFoundError) as exc:
+        _fail(str(exc))
+        return
+    reports, baseline, update_baseline = options.reports, options.baseline, options.update_baseline
+    paths = write_reports(report, reports)
+    for name, value in report.headline.items():
+        base = report.baseline.get(name)
+        shown = f"  (baseline {base:.4f})" if base is not None else ""
+        click.echo(f"{name:<26} {value:.4f}{shown}", err=True)
+    for problem in [*report.regressions, *(f"{r.fixture.name}: {r.error}" for r in report.failed_articles)]:
+        click.echo(f"summarize eval: {problem}", err=True)
+    if update_baseline:
+        write_baseline(report, baseline)
+        click.echo(f"summarize eval: baseline written to {baseline}", err=True)
+    click.echo(
+        f"summarize eval: {'passed' if report.passed else 'FAILED'}; reports in {paths[0].parent}", err=True
+    )
+    sys.exit(EXIT_OK if report.passed or update_baseline else EXIT_MODEL_FAILED)
+
+
+def _eval_progress(run: Any) -> None:
+    how = "replayed" if run.cached else "ran"
+    if run.score is None:
+        click.echo(f"{run.fixture.name:<32} {how:>8} {run.seconds:6.1f} s  {run.error}", err=True)
+        return
+    f1 = run.score.fields["casualties"].f1
+    click.echo(f"{run.fixture.name:<32} {how:>8} {run.seconds:6.1f} s  casualties F1 {f1:.2f}", err=True)
 
 
 def _summarize_one(summarizer: Summarizer, name: str, published: dt.date | None) -> Result:

@@ -18,14 +18,18 @@ from summarizer.figures import (
     Quantity,
     attribution_between,
     find_quantities,
+    is_background,
     mentions_casualties,
     phrase_after,
 )
 from summarizer.ingest import Article
 from summarizer.quotations import Quotation, find_quotations
 from summarizer.sentences import Sentence, sentence_at, split_sentences
+from summarizer.taxonomy import SUB_EVENT_CUES
 
 MAX_DATE_CANDIDATES = 12
+LEAD_SENTENCES = 2
+MAX_TYPE_HINTS = 4
 _ADDRESSES_READER = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}?\b(?:previous|prior|above|earlier|all|any|"
     r"your|these|the)\b[^.]{0,30}?\b(?:instructions?|prompts?|rules?|directions?|guidelines?)\b"
@@ -34,6 +38,8 @@ _ADDRESSES_READER = re.compile(
     r"required\s+to|output|report|answer|respond)\b|^\s*(?:assistant|system|user)\s*:",
     re.IGNORECASE,
 )
+_DATELINE = re.compile(r"\s*[A-Z][A-Z .'’-]+,[^\n—–]{0,60}?\s[—–]\s")
+"""``KABUL, Jan 11 (AFP) — `` and the like: where and when the story was filed."""
 _IMPERATIVE = re.compile(
     r"\W*(?:output|report|say|write|answer|respond|return|print|state|list|include|add|pretend|"
     r"act|tell|claim|reply|generate|produce|summari[sz]e|ignore|disregard)\b",
@@ -90,6 +96,8 @@ class Document:
     quotes: list[QuoteCandidate]
     dates: list[DateCandidate]
     index: TextIndex = field(repr=False)
+    type_hints: list[tuple[str, str]] = field(default_factory=list)
+    """(sub-event type, the words that suggest it) found in the lead, strongest first."""
     addresses_reader: frozenset[int] = frozenset()
     """Sentences that speak to the model ("ignore previous instructions..."): no candidate
     comes from them, and a value found only in them is not supported."""
@@ -118,8 +126,22 @@ def analyse(article: Article) -> Document:
         quotes=_quotes(text, sentences, flagged),
         dates=_dates(text, sentences, flagged),
         index=TextIndex(text),
+        type_hints=_type_hints(trusted[:LEAD_SENTENCES]),
         addresses_reader=flagged,
     )
+
+
+def _type_hints(lead: list[Sentence]) -> list[tuple[str, str]]:
+    """The sub-event types whose cue words the lead uses, the earliest-mentioned first."""
+    found: list[tuple[int, str, str]] = []
+    text = " ".join(s.text for s in lead)
+    dateline = _DATELINE.match(text)
+    text = text[dateline.end() :] if dateline else text
+    for sub_type, cue in SUB_EVENT_CUES.items():
+        m = re.search(cue, text, re.IGNORECASE)
+        if m is not None:
+            found.append((m.start(), sub_type, " ".join(m[0].split())))
+    return [(sub_type, words) for _, sub_type, words in sorted(found)][:MAX_TYPE_HINTS]
 
 
 def _addressing_reader(sentences: list[Sentence]) -> frozenset[int]:
@@ -140,6 +162,8 @@ def _figures(text: str, sentences: list[Sentence], trusted: list[Sentence]) -> l
         if not mentions_casualties(sentence.text):
             continue
         for quantity in find_quantities(text, sentence.start, sentence.end):
+            if is_background(text, quantity, sentence.start, sentence.end):
+                continue
             phrase = phrase_after(text, quantity, sentence.end)
             source = source_of(text, sentences, sentence, quantity.start, quantity.end)
             found.append(FigureCandidate(f"F{len(found) + 1}", quantity, sentence, phrase, source))
@@ -168,8 +192,10 @@ def _speaker_unnamed(text: str, sentence: Sentence, quotation: Quotation) -> boo
 
 
 def _dates(text: str, sentences: list[Sentence], flagged: frozenset[int]) -> list[DateCandidate]:
+    """Date expressions that may date an event; the dateline's date is the publication's."""
     found: list[DateCandidate] = []
-    for mention in find_dates(text):
+    dateline = _DATELINE.match(text)
+    for mention in find_dates(text, dateline.end() if dateline else 0):
         sentence = sentence_at(sentences, mention.start)
         if sentence is not None and sentence.number not in flagged and len(found) < MAX_DATE_CANDIDATES:
             found.append(DateCandidate(f"D{len(found) + 1}", mention, sentence))

@@ -8,13 +8,14 @@ schema is built per article so that the grammar only admits numbers and keys tha
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar, cast
+from typing import Annotated, Any, Literal, TypeVar, Union, cast
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from summarizer.taxonomy import ActorKind, ActorRole, SubEventType
+from summarizer.taxonomy import EVENT_HIERARCHY, ActorKind, ActorRole, EventType, SubEventType
 
 NOT_CASUALTY = "not_casualty"
+MAX_RELATED = 3
 NO_DATE = "none"
 
 DraftT = TypeVar("DraftT", bound=BaseModel)
@@ -24,17 +25,45 @@ class _Draft(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class EventDraft(_Draft):
+class Category(_Draft):
+    """ACLED type, then sub-type. The schema makes it a union of one object per type, so the
+    grammar lets the model choose a sub-type only among its type's: a small model picks well
+    from six, then from a few, and drifts to the first values of one list of twenty-five."""
+
+    event_type: EventType
     sub_event_type: SubEventType
-    location: str = Field(max_length=60, description="the place, written as in the article")
-    date: str = Field(description="key of the date expression that dates it, or none")
+
+
+def _category_choices() -> Any:
+    members = [
+        create_model(
+            f"Category_{event_type}",
+            __base__=Category,
+            event_type=(_literal([event_type]), ...),
+            sub_event_type=(_literal(list(subs)), ...),
+        )
+        for event_type, subs in EVENT_HIERARCHY.items()
+    ]
+    return Annotated[Union[tuple(members)], Field(discriminator="event_type")]  # noqa: UP007
+
+
+class EventDraft(_Draft):
+    """Summary first: writing what happened is the model's reasoning before it classifies."""
+
     summary: str = Field(max_length=240, description="one sentence, names and numbers as written")
     summary_sentences: list[int] = Field(min_length=1, max_length=3)
+    location: str = Field(max_length=60, description="the place, written as in the article")
+    date: str = Field(description="key of the date expression that dates it, or none")
+    category: Category
+
+    @property
+    def sub_event_type(self) -> SubEventType:
+        return self.category.sub_event_type
 
 
 class EventsDraft(_Draft):
     main: EventDraft
-    related: list[EventDraft] = Field(max_length=2)
+    related: list[EventDraft] = Field(max_length=MAX_RELATED)
 
 
 FigureOutcome = Literal["killed", "injured", "missing", "captured", "displaced", "not_casualty"]
@@ -74,13 +103,14 @@ def events_model(sentence_count: int, date_keys: list[str]) -> type[EventsDraft]
         "EventDraft",
         __base__=EventDraft,
         date=(dates, Field(description="key of the date expression that dates it, or none")),
+        category=(_category_choices(), ...),
         summary_sentences=(list[numbers], Field(min_length=1, max_length=3)),  # type: ignore[valid-type]
     )
     return create_model(
         "EventsDraft",
         __base__=EventsDraft,
         main=(event, ...),
-        related=(list[event], Field(max_length=2)),
+        related=(list[event], Field(max_length=MAX_RELATED)),
     )
 
 

@@ -33,7 +33,7 @@ from summarizer.support import Problem
 
 FIGURE_BATCH = 10
 QUOTE_BATCH = 12
-EVENTS_MAX_TOKENS = 640
+EVENTS_MAX_TOKENS = 800
 ENTITIES_MAX_TOKENS = 640
 _PER_FIGURE_TOKENS = 64
 _PER_QUOTE_TOKENS = 32
@@ -58,7 +58,7 @@ def extract(doc: Document, model: StructuredModel, usage: CallUsage) -> Drafts:
     events = _ask(
         model,
         usage,
-        article_messages(doc, "events.j2", dates=doc.dates),
+        article_messages(doc, "events.j2", dates=doc.dates, hints=doc.type_hints),
         events_model(len(doc.sentences), [d.key for d in doc.dates]),
         EVENTS_MAX_TOKENS,
     )

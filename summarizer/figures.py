@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from summarizer.taxonomy import Outcome, Qualifier
+
+Unharmed = Literal["unharmed"]
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -27,6 +30,7 @@ _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
 # ACLED codes the most conservative reading of a vague amount: "tens" 10, "dozens" 12,
 # "hundreds" 100. Words with no number in them at all get no count.
 _VAGUE = {
+    "tens of thousands": 10_000, "hundreds of thousands": 100_000,
     "tens": 10, "dozens": 12, "scores": 20, "hundreds": 100, "thousands": 1_000,
     "several": None, "many": None, "numerous": None, "a few": None,
 }  # fmt: skip
@@ -81,16 +85,43 @@ _VICTIMS_END = re.compile(
     r"from|to|as|with|said|says|according|reportedly)\b",
     re.IGNORECASE,
 )
-_OUTCOME_AFTER, _OUTCOME_BEFORE = 70, 40
-_OUTCOME_STEMS: dict[Outcome, str] = {
-    "killed": r"kill|dead\b|died|die\b|dying|deaths?\b|slain|massacr|execut|perish|"
+_OUTCOME_BEFORE = 40
+_ADJACENT = 14
+_JOINS = re.compile(r",|\b(?:and|or)\b")
+_INSERTION = re.compile(r",\s*(?:including|among|of\s+whom|mostly|mainly|most\s+of)\b", re.IGNORECASE)
+_CLAUSE_STOP = re.compile(
+    r"[;:]|—|\s--?\s|,(?!\s*(?:including|among|of\s+whom|mostly|mainly|most\s+of)\b)"
+    r"|\s(?:but|while|whereas)\s|\sand\s+(?:the\s+rest|the\s+others|others)\b",
+    re.IGNORECASE,
+)
+_LISTING = re.compile(r"\b(?:and|or|including|among\s+them|among\s+whom|of\s+whom)\b", re.IGNORECASE)
+_OUTCOME_STEMS: dict[Outcome | Unharmed, str] = {
+    "killed": r"kill|dead\b|died|die\b|dying|deaths?\b|slain|massacr|execut|perish|neutrali[sz]|"
     r"lost\s+their\s+lives|fatalit|bodies",
     "injured": r"wound|injur|hurt",
     "missing": r"missing|disappear|unaccounted",
-    "captured": r"captur|abduct|kidnap|arrest|detain|taken\s+prisoner|hostage",
-    "displaced": r"displac|fled|flee|homeless|evacuat|refugee",
+    "captured": r"captur|abduct|kidnap|arrest|detain|taken\s+(?:prisoner|hostage|captive|away)"
+    r"|been\s+taken\b(?!\s+to\b)|hostage",
+    "displaced": r"displac|fled|flee|homeless|evacuat|refugee|forced\s+from"
+    r"|left\s+(?:the\s+area|their\s+homes)",
+    "unharmed": r"freed|releas|escap|rescued|survived|unharmed|unhurt",
 }
 _OUTCOME_WORDS = [(o, re.compile(rf"\b(?:{stems})", re.IGNORECASE)) for o, stems in _OUTCOME_STEMS.items()]
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_BACKGROUND = re.compile(
+    rf"\bsince\s+(?!(?:{_WEEKDAYS}|yesterday|dawn|last\s+night|early|this\s+morning)\b)"
+    r"|\b(?:last|this|past|previous)\s+(?:year|decade)\b|\bin\s+(?:19|20)\d\d\b"
+    rf"|\bin\s+(?:{_MONTHS})\b|\bover\s+the\s+(?:past|last)\s+\w+|\bso\s+far\b|\bin\s+total\b"
+    r"|\b(?:days?|weeks?|months?|years?)\s+(?:after|before|earlier|ago)\b"
+    r"|\b(?:war|conflict|insurgency|fighting)\s+(?:this\s+year\s+)?(?:has|have)\s+killed\b",
+    re.IGNORECASE,
+)
+_AGGREGATE = re.compile(
+    r"\b(?:have|has)\s+(?:been\s+)?(?:killed|fled|displaced|died|abducted)\b", re.IGNORECASE
+)
+_CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?=(?:and|but|while|bringing|making|when|after|as)\b)|\s+-{1,2}\s|—")
+_OPENING_ADVERBIAL = re.compile(r"[^,]{1,40},")
 _ATTRIBUTION = re.compile(
     r"\b(?:said|says|say|told|tells|reported|reports|claimed|claims|stated|announced|added|"
     r"according\s+to|quoted|cited|estimated|confirmed)\b",
@@ -119,6 +150,22 @@ def find_quantities(text: str, start: int = 0, end: int | None = None) -> list[Q
         if quantity is not None and not _excluded(text, quantity):
             found.append(quantity)
     return found
+
+
+def is_background(text: str, quantity: Quantity, start: int, end: int) -> bool:
+    """A figure given as background rather than counted in the events reported: a total over
+    time or for another event ("since 2014", "last year", "in June", "two weeks after"),
+    judged on its own clause and on an opening adverbial that governs the whole sentence."""
+    breaks = list(_CLAUSE_BREAK.finditer(text, start, quantity.start))
+    clause_start = breaks[-1].end() if breaks else start
+    if breaks and text.startswith("when", clause_start):  # "since 2014, when ... seized 276"
+        clause_start = breaks[-2].end() if len(breaks) > 1 else start
+    after = _CLAUSE_BREAK.search(text, quantity.end, end)
+    clause = text[clause_start : after.start() if after else end]
+    if _BACKGROUND.search(clause) or (quantity.qualifier == "vague" and _AGGREGATE.search(clause)):
+        return True
+    opening = _OPENING_ADVERBIAL.match(text, start, end)
+    return opening is not None and _BACKGROUND.search(opening[0]) is not None
 
 
 def mentions_casualties(sentence: str) -> bool:
@@ -150,19 +197,57 @@ def attribution_between(text: str, start: int, end: int) -> bool:
     return _ATTRIBUTION.search(text, start, end) is not None
 
 
-def outcome_near(text: str, quantity: Quantity, start: int, end: int) -> Outcome | None:
-    """What the words nearest a figure say happened to those it counts ("52 people were
-    killed", "killing four", "wounding 12"), looked for in ``text[start:end]``."""
-    best: tuple[int, Outcome] | None = None
-    for outcome, pattern in _OUTCOME_WORDS:
-        for m in pattern.finditer(text, start, end):
-            after = m.start() >= quantity.end
-            distance = m.start() - quantity.end if after else quantity.start - m.end()
-            if distance < 0 or distance > (_OUTCOME_AFTER if after else _OUTCOME_BEFORE):
-                continue
-            if best is None or distance < best[0]:
-                best = (distance, outcome)
-    return best[1] if best else None
+def outcome_near(text: str, quantity: Quantity, start: int, end: int) -> Outcome | Unharmed | None:
+    """What the words of a figure's own clause say happened to those it counts: "52 people
+    were killed", "killing four", "freed three" (unharmed); a figure listed with the one before
+    it ("among them 21 rebels and three women") shares that one's outcome. None when the
+    clause states no outcome at all. ``start``/``end`` bound the sentence."""
+    previous: tuple[Quantity, Outcome | Unharmed | None] | None = None
+    for q in find_quantities(text, start, end):
+        found = _stated_outcome(text, q, start, end)
+        if found is None and previous is not None and _listed_with(text, previous[0], q):
+            found = previous[1]
+        if q.start == quantity.start:
+            return found
+        previous = (q, found)
+    return _stated_outcome(text, quantity, start, end)
+
+
+def _stated_outcome(text: str, q: Quantity, start: int, end: int) -> Outcome | Unharmed | None:
+    """In order: a verb right before the figure ("killing four"), the nearest outcome word
+    after it before the clause stops ("52 people were killed"), one shortly before it."""
+    adjacent = max(start, q.start - _ADJACENT)
+    near_before = [
+        (at, o) for at, o in _outcome_words(text, adjacent, q.start) if not _JOINS.search(text, at, q.start)
+    ]
+    if near_before:
+        return near_before[-1][1]
+    after = _outcome_words(text, q.end, _clause_end(text, q.end, end))
+    if after:
+        return after[0][1]
+    before = _outcome_words(text, max(start, q.start - _OUTCOME_BEFORE), q.start)
+    return before[-1][1] if before else None
+
+
+def _clause_end(text: str, position: int, end: int) -> int:
+    """Where a figure's clause stops, reading through an inserted ", including three women,"."""
+    opened = position
+    for stop in _CLAUSE_STOP.finditer(text, position, end):
+        if stop[0] == "," and _INSERTION.search(text, opened, stop.start()):
+            opened = stop.end()  # the comma that closes the insertion
+            continue
+        return stop.start()
+    return end
+
+
+def _outcome_words(text: str, start: int, end: int) -> list[tuple[int, Outcome | Unharmed]]:
+    return sorted((m.start(), o) for o, p in _OUTCOME_WORDS for m in p.finditer(text, start, end))
+
+
+def _listed_with(text: str, first: Quantity, second: Quantity) -> bool:
+    """ "21 rebels and three women", "52 people, including three women": one list, one fate."""
+    gap = text[first.end : second.start]
+    return len(gap.split()) <= 4 and _LISTING.search(gap) is not None
 
 
 def _quantity(m: re.Match[str]) -> Quantity | None:
@@ -214,5 +299,16 @@ def _excluded(text: str, q: Quantity) -> bool:
         return True
     if q.qualifier != "vague" and _MONTH_BEFORE.search(before):
         return True  # "May 18"
+    if q.text.lower() == "one" and re.match(r"\s+of\b", after):
+        return True  # "one of the deadliest conflicts": an idiom, not a headcount
+    if (
+        q.qualifier == "vague"
+        and q.low is None
+        and (
+            re.match(r"\s+of\s+(?:the|its|his|her|their|them|those|these)\b", after)
+            or before.endswith("how ")
+        )
+    ):
+        return True  # "many of the wounded", "how many": no count at all
     bare_year = re.fullmatch(r"(?:1[89]|20)\d\d", q.text.strip())
     return bool(bare_year) or after.startswith(("-year", "-month", "-day", "-week"))

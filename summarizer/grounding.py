@@ -207,7 +207,10 @@ class _EventChecker:
             casualty.qualifier = found.qualifier
             found = find_claim(self.text, self.doc.sentences, casualty)
             assert isinstance(found, Claim)
-        self._outcome(casualty, found, where)
+        unharmed = self._outcome(casualty, found, where)
+        if unharmed is not None:
+            self._refuse(where, _dump(casualty), unharmed)
+            return False
         self._claimant(casualty, found, where)
         victims = victims_reason(self.text, casualty)
         if victims is not None:
@@ -215,18 +218,23 @@ class _EventChecker:
             casualty.victims = None
         return True
 
-    def _outcome(self, casualty: Casualty, claim: Claim, where: str) -> None:
-        """The outcome the words next to the figure state wins over the one proposed."""
+    def _outcome(self, casualty: Casualty, claim: Claim, where: str) -> str | None:
+        """The outcome the words of the figure's clause state wins over the one proposed; the
+        reason to refuse the casualty when those words say no one was harmed, or say nothing."""
         q, s = claim.quantity, claim.sentence
+        figure = self.text[q.start : q.end]
         stated = outcome_near(self.text, q, s.start, s.end)
-        if stated is not None and stated != casualty.outcome:
-            self._refuse(
-                f"{where}.outcome",
-                casualty.outcome,
-                f"outcome {casualty.outcome!r} but the text next to {self.text[q.start : q.end]!r} says "
-                f"{stated!r}; corrected",
+        if stated == "unharmed":
+            return f"the text next to {figure!r} says they were freed or escaped, not harmed"
+        if stated is None:
+            return f"no word in the clause of {figure!r} says anyone was killed, hurt, taken or displaced"
+        if stated != casualty.outcome:
+            reason = (
+                f"outcome {casualty.outcome!r} but the text next to {figure!r} says {stated!r}; corrected"
             )
+            self._refuse(f"{where}.outcome", casualty.outcome, reason)
             casualty.outcome = stated
+        return None
 
     def _claimant(self, casualty: Casualty, claim: Claim, where: str) -> None:
         if casualty.claimant is None:

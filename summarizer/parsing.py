@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from summarizer.alignment import Alignment
+from summarizer.alignment import Alignment, TextIndex
 from summarizer.attribution import Source
 from summarizer.contract import Actor, Casualty, Event, EventDate, Evidence, Location, Quote, Summary
 from summarizer.dates import resolve
@@ -20,7 +20,7 @@ from summarizer.extraction import Drafts
 from summarizer.figures import attribution_between, victims_after
 from summarizer.sentences import Sentence
 from summarizer.support import Problem, hints_for, names_agree
-from summarizer.taxonomy import LocationRole, event_type_of
+from summarizer.taxonomy import LocationRole
 
 CLAIMANT_LOOKBACK = 2
 """Sentences before a figure searched for a claimant the model named ("He claimed that ...")."""
@@ -87,7 +87,7 @@ class _Builder:
 
     def _event(self, draft: EventDraft) -> Event:
         return Event(
-            event_type=event_type_of(draft.sub_event_type),
+            event_type=draft.category.event_type,
             sub_event_type=draft.sub_event_type,
             summary=Summary(
                 text=" ".join(draft.summary.split()),
@@ -99,15 +99,34 @@ class _Builder:
         )
 
     def _distinct_events(self) -> list[EventDraft]:
-        """The main event, then related ones that are not the main event told again."""
+        """The main event, then each related event that stands on its own: at a place the
+        article names in the sentences the event cites, and not a place already reported."""
         kept = [self.drafts.events.main]
-        for draft in self.drafts.events.related:
-            if not any(
-                d.sub_event_type == draft.sub_event_type and same_name(d.location, draft.location)
-                for d in kept
-            ):
+        places: list[str] = []
+        main_span = self.doc.index.align(kept[0].location)
+        if main_span is not None:
+            places.append(words_of(self.doc, main_span))
+        for i, draft in enumerate(self.drafts.events.related, 1):
+            reason = self._related_reason(draft, places)
+            if reason is None:
                 kept.append(draft)
+            else:
+                path = f"events.related[{i - 1}]"
+                self.problems.append(Problem(path, "a related event", draft.model_dump(), reason))
         return kept
+
+    def _related_reason(self, draft: EventDraft, places: list[str]) -> str | None:
+        span = self.doc.index.align(draft.location)
+        if span is None:
+            return f"related event at {draft.location!r}: no such place in the article"
+        place = words_of(self.doc, span)
+        if any(same_name(place, p) or names_agree(place, p) for p in places):
+            return f"related event at {place!r} repeats an event already reported there"
+        cited = " ".join(self.doc.sentence(n).text for n in draft.summary_sentences)
+        if TextIndex(cited).align(draft.location) is None:
+            return f"related event at {place!r}: the sentences it cites do not name that place"
+        places.append(place)
+        return None
 
     def _date(self, key: str) -> EventDate:
         candidate = next((d for d in self.doc.dates if d.key == key), None)

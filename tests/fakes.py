@@ -36,8 +36,8 @@ def minimal_instance(schema: dict[str, Any], root: dict[str, Any] | None = None)
         return schema["enum"][0]
     if "const" in schema:
         return schema["const"]
-    if "anyOf" in schema:
-        return minimal_instance(schema["anyOf"][0], root)
+    if "anyOf" in schema or "oneOf" in schema:
+        return minimal_instance((schema.get("anyOf") or schema["oneOf"])[0], root)
     kind = schema.get("type")
     if kind == "object":
         props = schema.get("properties", {})

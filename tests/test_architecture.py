@@ -49,3 +49,10 @@ def test_no_stage_imports_a_shell_or_the_composer() -> None:
             continue
         imported = project_imports(module)
         assert not imported & (SHELLS | {"pipeline"}), (module.name, imported)
+
+
+def test_only_the_shells_import_the_eval_harness() -> None:
+    for module in PACKAGE.glob("*.py"):
+        if module.stem in SHELLS:
+            continue
+        assert not any(name.startswith("evaluation") for name in project_imports(module)), module.name

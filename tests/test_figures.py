@@ -6,6 +6,7 @@ import pytest
 
 from summarizer.figures import (
     find_quantities,
+    is_background,
     mentions_casualties,
     number_value,
     outcome_near,
@@ -110,4 +111,58 @@ def test_phrase_shown_to_the_model_stops_at_punctuation() -> None:
     ],
 )
 def test_the_outcome_is_read_next_to_the_figure(text: str, outcomes: list[str | None]) -> None:
+    assert [outcome_near(text, q, 0, len(text)) for q in find_quantities(text)] == outcomes
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figure", "background"),
+    [
+        ("More than 8,000 people were killed in Burkina Faso last year, ACLED estimates.", "8,000", True),
+        ("The fighting this year has killed more than 3,000 people.", "3,000", True),
+        ("Since the coup, the committee says more than 100 protesters have been killed.", "100", True),
+        ("Gangs have abducted hundreds of pupils since 2014, when militants seized 276 girls.", "276", True),
+        ("The attack came two weeks after gunmen killed at least 25 people in a mosque.", "25", True),
+        ("Thousands of civilians have been killed and hundreds of thousands have fled.", "Thousands", True),
+        ("More than 50 activists had been arrested across Dhaka since Saturday.", "50", False),
+        ("Four people were killed on Tuesday, bringing the toll this year to 300.", "Four", False),
+        ("Four people were killed on Tuesday, bringing the toll this year to 300.", "300", True),
+        ("At least 52 people were killed during the day, the Observatory said.", "52", False),
+    ],
+)
+def test_background_totals_are_told_apart(sentence: str, figure: str, background: bool) -> None:
+    (q,) = [q for q in find_quantities(sentence) if q.text.endswith(figure) or q.text == figure]
+    assert is_background(sentence, q, 0, len(sentence)) is background
+
+
+def test_idioms_and_uncounted_amounts_are_not_figures() -> None:
+    assert find_quantities("making it one of the deadliest conflicts") == []
+    assert find_quantities("It did not say how many of its fighters died") == []
+    assert find_quantities("many of the wounded were in a critical condition") == []
+
+
+def test_people_freed_or_escaped_were_not_harmed() -> None:
+    text = "The kidnappers freed three elderly men, while between 20 and 30 students escaped."
+    assert [outcome_near(text, q, 0, len(text)) for q in find_quantities(text)] == ["unharmed", "unharmed"]
+
+
+@pytest.mark.parametrize(
+    ("text", "outcomes"),
+    [
+        ("He said four soldiers were killed and seven others were wounded.", ["killed", "injured"]),
+        ("Russian forces shelled the town, killing three civilians and wounding 11.", ["killed", "injured"]),
+        ("The principal said 121 students and one teacher were missing.", ["missing", "missing"]),
+        ("at least 52 people were killed, among them at least 21 rebels and three women", ["killed"] * 3),
+        (
+            "Its fighters had killed 12 soldiers and seized weapons and two military vehicles.",
+            ["killed", None],
+        ),
+        (
+            "killing at least seven people, a group said, as tens of thousands took to the streets",
+            ["killed", None],
+        ),
+        ("Our forces killed 30 terrorists and the rest fled towards the river", ["killed"]),
+        ("more than 50 of its leaders and activists had been arrested", ["captured"]),
+    ],
+)
+def test_the_outcome_belongs_to_the_figure_s_own_clause(text: str, outcomes: list[str | None]) -> None:
     assert [outcome_near(text, q, 0, len(text)) for q in find_quantities(text)] == outcomes

@@ -24,7 +24,7 @@ from summarizer.contract import (
     iter_values,
 )
 from summarizer.document import Document, analyse
-from summarizer.drafts import ActorDraft, EntitiesDraft, EventDraft, EventsDraft, FigureDraft
+from summarizer.drafts import ActorDraft, Category, EntitiesDraft, EventDraft, EventsDraft, FigureDraft
 from summarizer.extraction import Drafts
 from summarizer.grounding import ReaskBudget, check_events, ground, reask
 from summarizer.ingest import make_article
@@ -329,7 +329,7 @@ def test_values_from_text_that_addresses_the_reader_are_refused() -> None:
 def seed0_drafts(**changes: Any) -> Drafts:
     """What a good model answers for seed 000, with some answers changed."""
     main = EventDraft(
-        sub_event_type="government_regains_territory",
+        category=Category(event_type="battles", sub_event_type="government_regains_territory"),
         location=changes.pop("location", "Qusayr"),
         date="D1",
         summary=changes.pop("summary", "Syrian troops backed by Lebanon's Hezbollah entered Qusayr."),
@@ -470,3 +470,16 @@ def test_an_outcome_the_words_contradict_is_corrected() -> None:
         "outcome 'killed' but the text next to 'two' says 'injured'; corrected"
     ]
     assert events[0].casualties[0].outcome == "injured"
+
+
+def test_a_figure_whose_clause_states_no_harm_is_refused() -> None:
+    doc = doc_of(
+        "The case was brought by 2,138 farmers and residents of villages downstream of the mine, "
+        "who said the spill destroyed crops, killed livestock and contaminated wells."
+    )
+    events = [event(doc, casualties=[casualty(doc, 2138, None, "2,138 farmers")])]
+    problems = check_events(doc, events)
+    assert [p.reason for p in problems] == [
+        "no word in the clause of '2,138' says anyone was killed, hurt, taken or displaced"
+    ]
+    assert events[0].casualties == []

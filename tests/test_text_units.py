@@ -102,3 +102,29 @@ def test_seed_candidates() -> None:
     ]
     assert [d.mention.text for d in doc.dates][:2] == ["today", "Thursday"]
     assert all(q.source is not None for q in doc.quotes)
+
+
+def test_the_dateline_is_the_publication_s_date_not_the_event_s() -> None:
+    doc = analyse(
+        make_article("KABUL, Jan 11 (AFP) — A bomber struck on Wednesday afternoon, officials said.")
+    )
+    assert [d.mention.text for d in doc.dates] == ["Wednesday afternoon"]
+
+
+@pytest.mark.parametrize(
+    ("lead", "first_hint"),
+    [
+        ("LUSAKA, March 14 — The High Court on Wednesday ordered the miner to pay.", ("other", "Court")),
+        (
+            "Gunmen abducted 121 students from a school early on Thursday.",
+            ("abduction_forced_disappearance", "abduct"),
+        ),
+        (
+            "The two sides signed a ceasefire agreement in Doha on Saturday.",
+            ("agreement", "signed a ceasefire agreement"),
+        ),
+        ("MOGADISHU, March 12 — Troops fought militants near the town.", ("armed_clash", "fought")),
+    ],
+)
+def test_words_in_the_lead_are_offered_as_type_hints(lead: str, first_hint: tuple[str, str]) -> None:
+    assert analyse(make_article(lead)).type_hints[0] == first_hint

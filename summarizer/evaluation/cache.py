@@ -1,0 +1,120 @@
+"""Recorded model responses, so an eval re-run costs no model call and CI replays exactly.
+
+One file per article, named after the fixture and a key over everything that shapes the
+model's answers: provider, model, prompt version, schema version, generation parameters and
+the article's hash. Inside, each response is filed under the hash of the exact request that
+produced it, so a replay returns what the real model said to that very prompt, and any change
+that alters a prompt shows up as a miss instead of a silently stale answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from openai.types.chat import ChatCompletion
+
+from summarizer.errors import ModelError
+from summarizer.providers import Transport
+
+Mode = Literal["through", "replay", "live"]
+"""through: replay what is recorded, record what is not; replay: never call the model;
+live: call the model for everything and record it afresh."""
+
+
+class CacheMissError(ModelError):
+    code = "cache_miss"
+
+
+def cache_key(identity: dict[str, Any], article_sha256: str) -> str:
+    blob = json.dumps({**identity, "article_sha256": article_sha256}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def request_hash(request: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass
+class Cassette:
+    """One article's recorded exchanges."""
+
+    path: Path
+    identity: dict[str, Any]
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float | None = None
+    replayed: int = 0
+    recorded: int = 0
+
+    @classmethod
+    def open(
+        cls, folder: Path, fixture: str, identity: dict[str, Any], article_sha256: str, mode: Mode
+    ) -> Cassette:
+        path = folder / f"{fixture}.{cache_key(identity, article_sha256)}.json"
+        cassette = cls(path, identity)
+        if mode != "live" and path.is_file():
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            cassette.calls, cassette.seconds = stored["calls"], stored.get("seconds")
+        return cassette
+
+    def take(self, key: str) -> ChatCompletion | None:
+        for call in self.calls:
+            if call["request"] == key and not call.get("_used"):
+                call["_used"] = True
+                self.replayed += 1
+                return ChatCompletion.model_validate(call["response"])
+        return None
+
+    def record(self, key: str, completion: ChatCompletion) -> None:
+        self.calls.append({"request": key, "response": completion.model_dump(mode="json"), "_used": True})
+        self.recorded += 1
+
+    def save(self, seconds: float) -> None:
+        """Keep what this run used, and clear out recordings of the fixture under older keys."""
+        if self.recorded:
+            self.seconds = seconds
+        used = [{k: v for k, v in c.items() if k != "_used"} for c in self.calls if c.get("_used")]
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        body = {"identity": self.identity, "seconds": self.seconds, "calls": used}
+        self.path.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        fixture = self.path.name.split(".")[0]
+        for stale in self.path.parent.glob(f"{fixture}.*.json"):
+            if stale != self.path:
+                stale.unlink()
+
+    @property
+    def fully_replayed(self) -> bool:
+        return self.replayed > 0 and self.recorded == 0
+
+
+class CachingTransport:
+    """Answers from the current cassette; calls the real transport only where the mode allows."""
+
+    def __init__(self, inner: Transport | None, mode: Mode) -> None:
+        self.inner = inner
+        self._mode = mode
+        self.cassette: Cassette | None = None
+
+    def around(self, inner: Transport) -> CachingTransport:
+        """Put the real transport behind this one (a `Wrap` for `open_model`)."""
+        self.inner = inner
+        return self
+
+    def __call__(self, **request: Any) -> ChatCompletion:
+        assert self.cassette is not None, "no cassette loaded"
+        key = request_hash(request)
+        if self._mode != "live":
+            replayed = self.cassette.take(key)
+            if replayed is not None:
+                return replayed
+        if self.inner is None or self._mode == "replay":
+            raise CacheMissError(
+                "no recorded response for this request (replay only): prompts or candidates changed "
+                "since the recording; run `summarize eval --live` to record afresh"
+            )
+        completion = self.inner(**request)
+        self.cassette.record(key, completion)
+        return completion

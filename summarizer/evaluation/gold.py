@@ -1,0 +1,138 @@
+"""Hand-labelled gold files: the contract's terms, plus aliases for names.
+
+A fixture is ``NAME.txt`` (the article) beside ``NAME.gold.json`` (what a careful analyst
+codes from it). Gold evidence is written as quoted text, not offsets, so a person can label
+and review it; the fixture linter proves every quoted text is in the article.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from summarizer.taxonomy import (
+    ActorKind,
+    ActorRole,
+    EventType,
+    LocationRole,
+    Outcome,
+    Precision,
+    Qualifier,
+    SubEventType,
+    event_type_of,
+)
+
+
+class _Gold(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GoldArticle(_Gold):
+    published: dt.date | None = None
+    title: str | None = None
+    source: str | None = None
+
+
+class GoldDate(_Gold):
+    text: str | None = None
+    iso: str | None = None
+    precision: Precision = "unknown"
+
+
+class GoldName(_Gold):
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name, *self.aliases]
+
+
+class GoldLocation(GoldName):
+    role: LocationRole = "mentioned"
+
+
+class GoldActor(GoldName):
+    kind: ActorKind = "other"
+    role: ActorRole = "other"
+
+
+class GoldCasualty(_Gold):
+    outcome: Outcome
+    count_low: int | None
+    count_high: int | None = None
+    qualifier: Qualifier = "exact"
+    victims: str | None = None
+    claimant: str | None = None
+    claimant_aliases: list[str] = Field(default_factory=list)
+    evidence: list[str] = Field(min_length=1, description="text of the article that states it")
+
+
+class GoldQuote(_Gold):
+    speaker: str | None
+    speaker_aliases: list[str] = Field(default_factory=list)
+    text: str
+
+
+class GoldEvent(_Gold):
+    event_type: EventType
+    sub_event_type: SubEventType
+    date: GoldDate = Field(default_factory=GoldDate)
+    evidence: list[str] = Field(min_length=1, description="text of the article that reports it")
+
+
+class Gold(_Gold):
+    """One article's gold. Lists of names, casualties and quotes are the article's, pooled over
+    its events (event boundaries are a judgement; who was killed where is not)."""
+
+    article: GoldArticle = Field(default_factory=GoldArticle)
+    events: list[GoldEvent] = Field(min_length=0)
+    locations: list[GoldLocation] = Field(default_factory=list)
+    actors: list[GoldActor] = Field(default_factory=list)
+    casualties: list[GoldCasualty] = Field(default_factory=list)
+    quotes: list[GoldQuote] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Fixture:
+    name: str
+    text: str
+    gold: Gold
+    path: Path
+
+
+def load_fixtures(folder: Path) -> list[Fixture]:
+    """Every ``NAME.txt`` with its ``NAME.gold.json``, in name order; a missing gold is an error."""
+    fixtures = []
+    for article in sorted(folder.glob("*.txt")):
+        gold_path = article.with_suffix(".gold.json")
+        if not gold_path.is_file():
+            raise FileNotFoundError(f"{article.name} has no gold file {gold_path.name}")
+        gold = Gold.model_validate(json.loads(gold_path.read_text(encoding="utf-8")))
+        text = article.read_bytes().decode("utf-8")
+        fixtures.append(Fixture(article.stem, text, gold, article))
+    return fixtures
+
+
+def lint(fixture: Fixture) -> list[str]:
+    """What is wrong with a fixture: quoted text missing from the article, inconsistent types."""
+    problems = []
+    text, gold = fixture.text, fixture.gold
+    quoted = [
+        *(("event evidence", e) for event in gold.events for e in event.evidence),
+        *(("casualty evidence", e) for c in gold.casualties for e in c.evidence),
+        *(("quote", q.text) for q in gold.quotes),
+        *(("date", event.date.text) for event in gold.events if event.date.text),
+    ]
+    problems += [f"{what} not in the article: {snippet!r}" for what, snippet in quoted if snippet not in text]
+    for event in gold.events:
+        if event_type_of(event.sub_event_type) != event.event_type:
+            problems.append(f"{event.sub_event_type} is not a kind of {event.event_type}")
+    for name in [*gold.locations, *gold.actors]:
+        if not any(n.casefold() in text.casefold() for n in name.names):
+            problems.append(f"no name of {name.name!r} is in the article")
+    return problems

@@ -1,0 +1,242 @@
+"""The eval harness: fixtures that lint, a scorer that counts right, a cache that replays, a gate.
+
+Replay and regression mechanics run against the fake server (fast, scriptable); the recorded
+responses of the real embedded model are replayed by `make test` (`summarize eval --replay-only`).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from summarizer.cli import main
+from summarizer.config import Settings
+from summarizer.contract import Actor, ArticleMeta, ArticleSummary, Casualty, Event, Summary, Usage
+from summarizer.evaluation.gold import Gold, GoldActor, GoldCasualty, lint, load_fixtures
+from summarizer.evaluation.harness import EvalOptions, run_eval, write_baseline
+from summarizer.evaluation.reports import write_reports
+from summarizer.evaluation.scoring import Counts, match, names_match, score_article
+from tests.conftest import ROOT
+from tests.fakes import FakeOpenAIServer
+
+FIXTURES = ROOT / "evals" / "fixtures"
+SEED_NAMES = {p.stem for p in (ROOT / "seeds").glob("*.txt")}
+
+
+def test_every_fixture_lints_and_matches_the_schema() -> None:
+    fixtures = load_fixtures(FIXTURES)
+    assert {f.name: lint(f) for f in fixtures} == {f.name: [] for f in fixtures}
+    for f in fixtures:
+        Gold.model_validate_json(f.path.with_suffix(".gold.json").read_text(encoding="utf-8"))
+
+
+def test_the_fixture_set_covers_what_it_must() -> None:
+    fixtures = load_fixtures(FIXTURES)
+    written = [f for f in fixtures if f.name not in SEED_NAMES]
+    assert {f.name for f in fixtures} >= SEED_NAMES
+    assert len(written) >= 14
+    assert all(250 <= len(f.text.split()) <= 900 for f in written), [len(f.text.split()) for f in written]
+    types = {e.event_type for f in fixtures for e in f.gold.events}
+    assert len(types) == 6
+    assert any(
+        not f.gold.casualties for f in fixtures if f.gold.events[0].event_type == "strategic_developments"
+    )
+    assert any(len(f.gold.events) > 1 for f in fixtures)
+    assert any(c.qualifier == "vague" for f in fixtures for c in f.gold.casualties)
+    assert any(c.count_high is not None for f in fixtures for c in f.gold.casualties)
+    claimants_per_article = [len({c.claimant for c in f.gold.casualties}) for f in fixtures]
+    assert max(claimants_per_article) >= 3  # conflicting figures from different sources
+
+
+def test_a_quote_missing_from_its_article_fails_the_linter(tmp_path: Path) -> None:
+    name = "101_afgooye_clashes"
+    shutil.copy(FIXTURES / f"{name}.txt", tmp_path)
+    gold = json.loads((FIXTURES / f"{name}.gold.json").read_text(encoding="utf-8"))
+    gold["quotes"][0]["text"] = "Our forces killed 31 terrorists"
+    (tmp_path / f"{name}.gold.json").write_text(json.dumps(gold), encoding="utf-8")
+    (fixture,) = load_fixtures(tmp_path)
+    assert lint(fixture) == ["quote not in the article: 'Our forces killed 31 terrorists'"]
+
+
+@pytest.mark.parametrize(
+    ("predicted", "names", "matched"),
+    [
+        ("Qusair", ["Qusayr", "Qusair"], True),
+        (
+            "the Britain-based Observatory",
+            ["Syrian Observatory for Human Rights", "Britain-based Observatory"],
+            True,
+        ),
+        ("Hezbollah", ["Lebanon's Hezbollah"], True),
+        ("Qusayr", ["Homs"], False),
+        ("al-Shabaab", ["Somali National Army", "army"], False),
+    ],
+)
+def test_names_match_by_alias_containment_and_spelling(
+    predicted: str, names: list[str], matched: bool
+) -> None:
+    assert (names_match(predicted, names) > 0) is matched
+
+
+def test_matching_is_one_to_one() -> None:
+    pairs, counts = match(["a", "a", "b"], ["a", "c"], lambda p, g: 1.0 if p == g else 0.0)
+    assert pairs == [("a", "a")]
+    assert (counts.tp, counts.fp, counts.fn) == (1, 2, 1)
+    assert Counts(tp=1, fp=2, fn=1).f1 == pytest.approx(0.4)
+
+
+def test_claimant_is_judged_on_matched_casualties_only() -> None:
+    gold = Gold(
+        events=[],
+        actors=[GoldActor(name="al-Shabaab", aliases=["militants"])],
+        casualties=[
+            GoldCasualty(
+                outcome="killed",
+                count_low=30,
+                claimant="Abdirahman Nur",
+                claimant_aliases=["Nur"],
+                evidence=["x"],
+            ),
+            GoldCasualty(outcome="killed", count_low=12, claimant="al-Shabaab", evidence=["x"]),
+        ],
+    )
+    record = ArticleSummary(
+        article=ArticleMeta(id="t", sha256="0"),
+        events=[
+            Event(
+                event_type="battles",
+                sub_event_type="armed_clash",
+                summary=Summary(text="s"),
+                actors=[Actor(name="militants"), Actor(name="the militants")],
+                casualties=[
+                    Casualty(outcome="killed", count_low=30, claimant="Nur"),
+                    Casualty(outcome="killed", count_low=12, claimant="Nur"),  # swapped claimant
+                    Casualty(outcome="killed", count_low=40, claimant="Nur"),  # a number not in the gold
+                ],
+            )
+        ],
+        usage=Usage(provider="p", model="m", prompt_version="v"),
+    )
+    score = score_article("t", record, gold, text="")
+    casualties = score.fields["casualties"]
+    assert (casualties.tp, casualties.fp, casualties.fn) == (2, 1, 0)
+    assert (score.accuracy["claimant"].correct, score.accuracy["claimant"].total) == (1, 2)
+    assert (score.fields["actors"].tp, score.fields["actors"].fp) == (
+        1,
+        0,
+    )  # "the militants" is the same name
+
+
+ARTICLE = "Rebels attacked the town of Kafr Nabl on Sunday. Officials said 12 people were killed."
+
+
+def small_fixtures(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "t1.txt").write_text(ARTICLE, encoding="utf-8")
+    gold = {
+        "article": {"published": "2013-06-02"},
+        "events": [
+            {"event_type": "battles", "sub_event_type": "armed_clash", "evidence": ["Rebels attacked"]}
+        ],
+        "casualties": [
+            {"outcome": "killed", "count_low": 12, "claimant": "Officials", "evidence": ["12 people"]}
+        ],
+    }
+    (folder / "t1.gold.json").write_text(json.dumps(gold), encoding="utf-8")
+    return folder
+
+
+def options(tmp_path: Path, mode: str, **changes: object) -> EvalOptions:
+    values: dict[str, object] = {
+        "fixtures": tmp_path / "fx",
+        "cache": tmp_path / "cache",
+        "baseline": tmp_path / "baseline.json",
+        "reports": tmp_path / "reports",
+        "mode": mode,
+    }
+    return EvalOptions(**{**values, **changes})  # type: ignore[arg-type]
+
+
+def test_a_second_run_replays_without_calling_the_model(
+    tmp_path: Path, fake_server: FakeOpenAIServer, fake_settings: Settings
+) -> None:
+    small_fixtures(tmp_path / "fx")
+    first = run_eval(fake_settings, options(tmp_path, "through"))
+    calls = len(fake_server.requests)
+    assert calls >= 3
+    assert [p.name.split(".")[0] for p in (tmp_path / "cache").iterdir()] == ["t1"]
+    replay = run_eval(fake_settings, options(tmp_path, "replay"))
+    assert len(fake_server.requests) == calls  # not one more request
+    assert replay.headline == first.headline
+    assert [r.cached for r in replay.runs] == [True]
+    record = ArticleSummary.model_validate_json((tmp_path / "reports" / "records" / "t1.json").read_text())
+    assert record.usage.cached
+
+
+def test_an_unrecorded_request_fails_a_replay_clearly(tmp_path: Path, fake_settings: Settings) -> None:
+    small_fixtures(tmp_path / "fx")
+    report = run_eval(fake_settings, options(tmp_path, "replay"))
+    (run,) = report.runs
+    assert run.error is not None
+    assert "no recorded response" in run.error
+    assert not report.passed
+
+
+def test_live_rerecords_even_what_is_cached(
+    tmp_path: Path, fake_server: FakeOpenAIServer, fake_settings: Settings
+) -> None:
+    small_fixtures(tmp_path / "fx")
+    run_eval(fake_settings, options(tmp_path, "through"))
+    calls = len(fake_server.requests)
+    run_eval(fake_settings, options(tmp_path, "live"))
+    assert len(fake_server.requests) == 2 * calls
+
+
+def test_a_fall_below_the_baseline_is_a_regression(tmp_path: Path, fake_settings: Settings) -> None:
+    small_fixtures(tmp_path / "fx")
+    report = run_eval(fake_settings, options(tmp_path, "through"))
+    write_baseline(report, tmp_path / "baseline.json")
+    assert run_eval(fake_settings, options(tmp_path, "replay")).passed
+    stored = json.loads((tmp_path / "baseline.json").read_text())
+    stored["metrics"]["date_accuracy"] = report.headline["date_accuracy"] + 0.05
+    (tmp_path / "baseline.json").write_text(json.dumps(stored))
+    regressed = run_eval(fake_settings, options(tmp_path, "replay"))
+    assert [r.split(" ")[0] for r in regressed.regressions] == ["date_accuracy"]
+    assert run_eval(fake_settings, options(tmp_path, "replay", tolerance=0.1)).passed
+
+
+def test_reports_in_three_forms(tmp_path: Path, fake_settings: Settings) -> None:
+    small_fixtures(tmp_path / "fx")
+    report = run_eval(fake_settings, options(tmp_path, "through"))
+    report.regressions.append("casualties_f1 fell to 0.1000 from the baseline 0.9000 (tolerance 0.02)")
+    json_path, md_path, junit_path = write_reports(report, tmp_path / "reports")
+    assert json.loads(json_path.read_text())["headline"] == report.headline
+    assert "| casualties_f1 |" in md_path.read_text()
+    suites = ET.parse(junit_path).getroot()
+    failures = Counter(s.get("name") for s in suites for case in s if case.find("failure") is not None)
+    assert failures == {"eval.metrics": 1}
+
+
+def test_the_eval_command(tmp_path: Path, fake_env: dict[str, str]) -> None:
+    small_fixtures(tmp_path / "fx")
+    args = [
+        "eval", "--fixtures", str(tmp_path / "fx"), "--cache", str(tmp_path / "cache"),
+        "--baseline", str(tmp_path / "baseline.json"), "--reports", str(tmp_path / "reports"),
+    ]  # fmt: skip
+    runner = CliRunner()
+    blessed = runner.invoke(main, [*args, "--update-baseline"], env=fake_env)
+    assert blessed.exit_code == 0, blessed.stderr
+    assert (tmp_path / "baseline.json").is_file()
+    replayed = runner.invoke(main, [*args, "--replay-only"], env=fake_env)
+    assert replayed.exit_code == 0, replayed.stderr
+    assert "summarize eval: passed" in replayed.stderr
+    (tmp_path / "fx" / "t1.txt").write_text(ARTICLE.replace("12", "13"), encoding="utf-8")
+    broken = runner.invoke(main, [*args, "--replay-only"], env=fake_env)
+    assert broken.exit_code == 2  # the gold's evidence is no longer in the article: the linter refuses
+    assert "fixtures do not pass the linter" in broken.stderr
