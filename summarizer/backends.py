@@ -25,7 +25,7 @@ from openai.types.chat import ChatCompletion
 from summarizer.config import Settings
 from summarizer.errors import ConfigError, TransientModelError
 from summarizer.model_files import EMBEDDED, ensure_model_file
-from summarizer.providers import StructuredModel, Transport
+from summarizer.providers import StructuredModel, Transport, check_deadline, time_left
 
 _PASSED = ("messages", "temperature", "seed", "max_tokens")
 
@@ -95,6 +95,7 @@ class LlamaTransport:
         chunks = llama.create_chat_completion(stream=True, **kwargs)
         try:
             for chunk in chunks:
+                check_deadline("local")
                 if time.monotonic() > deadline:
                     raise TransientModelError(
                         f"local generation ran past {self._timeout:g} s", provider="local"
@@ -151,7 +152,9 @@ class OpenAITransport:
             return self._create(_as_json_object(request))
 
     def _create(self, request: dict[str, Any]) -> ChatCompletion:
-        completion: ChatCompletion = self._client.chat.completions.create(**request)
+        left = time_left()
+        client = self._client if left is None else self._client.with_options(timeout=max(0.1, left))
+        completion: ChatCompletion = client.chat.completions.create(**request)
         return completion
 
 

@@ -217,6 +217,36 @@ def evaluate(**params: Any) -> None:
     sys.exit(EXIT_OK if report.passed or update_baseline else EXIT_MODEL_FAILED)
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--workers", type=int, help="Articles processed at once [default: 1].")
+@click.option("--queue-size", type=int, help="Requests that may wait; more get 503 [default: 8].")
+@click.option("--request-timeout", type=float, help="Seconds per article, queueing included [default: 300].")
+@model_options
+def serve(host: str, port: int, **options: Any) -> None:
+    """Run the HTTP API (FastAPI on uvicorn); the model loads once, at start."""
+    import uvicorn
+
+    from summarizer.config import ServiceSettings
+    from summarizer.service import RequestIdFilter, create_app
+
+    service_options = {k: options.pop(k) for k in ("workers", "queue_size", "request_timeout")}
+    settings = _settings(options)
+    try:
+        service = ServiceSettings(**{k: v for k, v in service_options.items() if v is not None})
+    except ValidationError as exc:
+        _fail(f"invalid settings: {exc.errors()[0]['msg']}")
+        return
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
+    )
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    uvicorn.run(create_app(settings, service), host=host, port=port, log_config=None, access_log=False)
+
+
 def _eval_progress(run: Any) -> None:
     how = "replayed" if run.cached else "ran"
     if run.score is None:

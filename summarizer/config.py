@@ -53,3 +53,16 @@ class Settings(BaseSettings):
         description="json_object sends llama-cpp-python's {type: json_object, schema: ...}",
     )
     cache_dir: Path = Field(default_factory=default_cache_dir)
+
+
+class ServiceSettings(BaseSettings):
+    """The HTTP service's own knobs (the model's are in `Settings`)."""
+
+    model_config = SettingsConfigDict(env_prefix="SUMMARIZER_", extra="ignore", frozen=True)
+
+    api_token: str | None = Field(default=None, repr=False, description="bearer token required on /v1")
+    workers: int = Field(default=1, ge=1, description="articles processed at once (1 suits local)")
+    queue_size: int = Field(default=8, ge=0, description="requests allowed to wait; more get 503")
+    request_timeout: float = Field(default=300.0, gt=0, description="seconds per article, queueing included")
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="larger bodies get 413")
+    max_batch: int = Field(default=16, ge=1, description="articles per batch request")

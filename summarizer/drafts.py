@@ -90,6 +90,10 @@ class CorrectionDraft(_Draft):
     value: str = Field(max_length=240, description="the corrected value, or empty to withdraw it")
 
 
+class SelfTestDraft(_Draft):
+    ok: bool
+
+
 class QuoteDraft(_Draft):
     said_by_words: str = Field(max_length=80, description="the words naming the speaker; a reasoning step")
     speaker: str = Field(max_length=60, description="who said it, as named in the article")

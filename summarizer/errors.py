@@ -39,6 +39,12 @@ class ModelError(SummarizerError):
         self.attempts = attempts
 
 
+class DeadlineExceeded(ModelError):  # noqa: N818 (a condition, like TimeoutError's kin)
+    """The caller's deadline for the whole article passed; nothing more is tried."""
+
+    code = "timeout"
+
+
 class TransientModelError(ModelError):
     """A failure worth retrying as is (a local generation that ran past its time limit)."""
 

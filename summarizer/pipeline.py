@@ -15,11 +15,12 @@ from functools import partial
 from summarizer.config import Settings
 from summarizer.contract import ArticleMeta, ArticleSummary, Usage
 from summarizer.document import analyse
+from summarizer.drafts import SelfTestDraft
 from summarizer.extraction import ask_corrections, extract
 from summarizer.grounding import ReaskBudget, ground
 from summarizer.ingest import Article, make_article
 from summarizer.parsing import build_events
-from summarizer.prompting import prompt_version
+from summarizer.prompting import prompt_version, render
 from summarizer.providers import CallUsage, StructuredModel
 
 
@@ -76,6 +77,11 @@ class Summarizer:
                 seconds=round(time.perf_counter() - started, 2),
             ),
         )
+
+    def self_test(self) -> None:
+        """One tiny real call: proves the model is loaded and answering (the service's /readyz)."""
+        messages = [{"role": "user", "content": render("_selftest.j2")}]
+        self.model.extract(SelfTestDraft, messages, max_tokens=16)
 
 
 _SHARED: dict[Settings, Summarizer] = {}

@@ -48,9 +48,10 @@ def _environment() -> Environment:
 
 @lru_cache(maxsize=1)
 def prompt_version() -> str:
-    """A short hash of every template: any wording change gives a new version (and cache key)."""
+    """A short hash of the extraction templates: any wording change gives a new version (and a
+    new eval cache key). Templates named ``_*.j2`` (the service's self-test) shape no answer."""
     digest = hashlib.sha256()
-    for path in sorted(prompts_dir().glob("*.j2")):
+    for path in sorted(prompts_dir().glob("[!_]*.j2")):
         digest.update(path.name.encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())

@@ -16,6 +16,7 @@ from __future__ import annotations
 import email.utils
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -33,12 +34,30 @@ from tenacity import (
 )
 
 from summarizer.config import Settings
-from summarizer.errors import ModelError, TransientModelError
+from summarizer.errors import DeadlineExceeded, ModelError, TransientModelError
 
 T = TypeVar("T", bound=BaseModel)
 Request = dict[str, Any]
 
 _TRANSIENT_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+
+
+DEADLINE: ContextVar[float | None] = ContextVar("summarizer_deadline", default=None)
+"""A caller's deadline (time.monotonic()) for everything done on its behalf. A context variable
+crosses into the worker thread of asyncio.to_thread, so a service request that times out stops
+the model work it started instead of leaving it to run on."""
+
+
+def time_left() -> float | None:
+    """Seconds until the caller's deadline; None when there is none."""
+    deadline = DEADLINE.get()
+    return None if deadline is None else deadline - time.monotonic()
+
+
+def check_deadline(provider: str = "") -> None:
+    left = time_left()
+    if left is not None and left <= 0:
+        raise DeadlineExceeded("the request's time limit ran out", provider=provider)
 
 
 class Transport(Protocol):
@@ -158,6 +177,8 @@ class StructuredModel:
                 f"the answer was cut off at {max_tokens} tokens", provider=self.provider
             ) from None
         except InstructorRetryException as exc:
+            if isinstance(exc.__cause__, DeadlineExceeded):
+                raise exc.__cause__ from None
             raise self._model_error(exc) from exc
         return answer, usage
 
@@ -169,7 +190,11 @@ class StructuredModel:
             sleep=self._sleep,
             reraise=True,
         )
-        return retrying(self._transport, **request)
+        return retrying(self._send_once, **request)
+
+    def _send_once(self, **request: Any) -> ChatCompletion:
+        check_deadline(self.provider)
+        return self._transport(**request)
 
     def _model_error(self, exc: InstructorRetryException) -> ModelError:
         cause = exc.__cause__

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -30,6 +33,25 @@ SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 
 def seed_text(index: int = 0) -> str:
     return SEEDS[index].read_text(encoding="utf-8")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_answers(url: str, seconds: float, what: str) -> None:
+    """Poll ``url`` until it answers 200; fail the test after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"{what} did not answer at {url} within {seconds:g} s")
 
 
 def assert_grounded(record: ArticleSummary, text: str) -> None:

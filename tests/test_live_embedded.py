@@ -6,14 +6,11 @@ These are the tests that prove the tool works; everything faster only proves its
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from summarizer.config import Settings
@@ -22,7 +19,7 @@ from summarizer.errors import ModelError
 from summarizer.ingest import make_article
 from summarizer.model_files import ensure_model_file
 from summarizer.pipeline import Summarizer
-from tests.conftest import SEEDS, assert_grounded, seed_text
+from tests.conftest import SEEDS, assert_grounded, free_port, seed_text, wait_until_answers
 
 pytestmark = pytest.mark.live
 
@@ -64,17 +61,11 @@ def test_a_local_generation_past_its_time_limit_is_a_recorded_failure() -> None:
         summarizer.summarize(make_article(seed_text(0)))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def llama_server() -> Iterator[str]:
     """llama-cpp-python's own OpenAI-compatible server, with the embedded model, on loopback."""
     model = ensure_model_file(Settings().cache_dir)
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable, "-m", "llama_cpp.server",
@@ -87,15 +78,7 @@ def llama_server() -> Iterator[str]:
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("llama_cpp.server did not come up in 120 s")
+        wait_until_answers(f"{url}/models", 120, "llama_cpp.server")
         yield url
     finally:
         process.terminate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
 import pytest
@@ -30,6 +31,17 @@ def test_a_word_hyphenated_across_a_line_stays_in_one_sentence() -> None:
         "He said that giving “a certain morale-\nboosting value,” the town matters.",
         "Next one.",
     ]
+
+
+def test_threads_splitting_at_once_each_get_their_own_sentences() -> None:
+    texts = [f"Gunmen attacked Kadawa{i} on Monday. Police said {i} people died." for i in range(400)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(split_sentences, texts))
+    for i, sentences in enumerate(results):
+        assert [s.text for s in sentences] == [
+            f"Gunmen attacked Kadawa{i} on Monday.",
+            f"Police said {i} people died.",
+        ]
 
 
 def test_quotations_of_three_words_or_more() -> None:
