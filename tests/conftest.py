@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,6 +55,23 @@ def wait_until_answers(url: str, seconds: float, what: str) -> None:
             pass
         time.sleep(0.1)
     pytest.fail(f"{what} did not answer at {url} within {seconds:g} s")
+
+
+@contextlib.contextmanager
+def serving(command: list[str], probe: str, seconds: float, what: str) -> Iterator[subprocess.Popen[str]]:
+    """A server process started for a test: up once ``probe`` answers 200, stopped afterwards.
+    Its log goes to a file, not a pipe (a full pipe would stall it), and is printed at the end,
+    where pytest shows it if the test failed."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, text=True)
+        try:
+            wait_until_answers(probe, seconds, what)
+            yield process
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+            log.seek(0)
+            print(log.read())
 
 
 def assert_grounded(record: ArticleSummary, text: str) -> None:

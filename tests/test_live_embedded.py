@@ -19,7 +19,7 @@ from summarizer.errors import ModelError
 from summarizer.ingest import make_article
 from summarizer.model_files import ensure_model_file
 from summarizer.pipeline import Summarizer
-from tests.conftest import SEEDS, assert_grounded, free_port, seed_text, wait_until_answers
+from tests.conftest import SEEDS, assert_grounded, free_port, seed_text, serving
 
 pytestmark = pytest.mark.live
 
@@ -66,23 +66,15 @@ def llama_server() -> Iterator[str]:
     """llama-cpp-python's own OpenAI-compatible server, with the embedded model, on loopback."""
     model = ensure_model_file(Settings().cache_dir)
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "llama_cpp.server",
-            "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
-            "--n_ctx", "4096", "--n_threads", str(os.cpu_count() or 2),
-            "--logits_all", "false", "--verbose", "false",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    command = [
+        sys.executable, "-m", "llama_cpp.server",
+        "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
+        "--n_ctx", "4096", "--n_threads", str(os.cpu_count() or 2),
+        "--logits_all", "false", "--verbose", "false",
+    ]  # fmt: skip
     url = f"http://127.0.0.1:{port}/v1"
-    try:
-        wait_until_answers(f"{url}/models", 120, "llama_cpp.server")
+    with serving(command, f"{url}/models", 120, "llama_cpp.server"):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_openai_provider_against_a_real_openai_compatible_server(llama_server: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
 
@@ -10,7 +9,7 @@ import httpx
 import pytest
 
 from summarizer.contract import ArticleSummary
-from tests.conftest import SEEDS, assert_grounded, free_port, wait_until_answers
+from tests.conftest import SEEDS, assert_grounded, free_port, serving
 
 pytestmark = pytest.mark.live
 
@@ -18,20 +17,10 @@ pytestmark = pytest.mark.live
 @pytest.fixture(scope="module")
 def service() -> Iterator[str]:
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "summarizer", "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    command = [sys.executable, "-m", "summarizer", "serve", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_answers(f"{url}/readyz", 180, "summarize serve")
+    with serving(command, f"{url}/readyz", 180, "summarize serve"):
         yield url
-    finally:
-        process.terminate()
-        _, log = process.communicate(timeout=30)
-        print(log)
 
 
 def test_a_seed_article_over_http(service: str) -> None:
