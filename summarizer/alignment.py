@@ -184,6 +184,8 @@ class TextIndex:
             end -= 1
         while start < end and not self.text[start].isalnum():
             start += 1
+        if end <= start:  # nothing but punctuation or symbols: no hint worth offering
+            return None
         return Alignment(start, end, "fuzzy", round(found.score / 100, 2))
 
     def _exact(self, needle: str, bounds: tuple[int, int]) -> Alignment | None:

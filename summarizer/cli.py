@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from summarizer.config import Settings
 from summarizer.contract import ArticleSummary
-from summarizer.errors import ConfigError, InputError, ModelError, SummarizerError
+from summarizer.errors import ConfigError, InputError, ModelError, SummarizerError, one_line
 from summarizer.evaluation.cache import Mode
 from summarizer.ingest import read_article
 from summarizer.output import DirectorySink, Failure, Format, Result, StreamSink
@@ -136,32 +136,20 @@ def schema() -> None:
     click.echo(json.dumps(ArticleSummary.model_json_schema(), indent=2))
 
 
+def _folder_option(name: str, default: str, help: str) -> Callable[[F], F]:
+    kind = click.Path(file_okay=False, path_type=Path)
+    return click.option(name, type=kind, default=Path(default), show_default=True, help=help)
+
+
 @main.command("eval")
-@click.option(
-    "--fixtures",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("evals/fixtures"),
-    show_default=True,
-)
-@click.option(
-    "--cache",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("evals/cache"),
-    show_default=True,
-    help="Recorded model responses.",
-)
+@_folder_option("--fixtures", "evals/fixtures", "NAME.txt articles beside their NAME.gold.json.")
+@_folder_option("--cache", "evals/cache", "Recorded model responses.")
+@_folder_option("--reports", "evals/reports", "Where report.json, report.md, junit.xml and the records go.")
 @click.option(
     "--baseline",
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("evals/baseline.json"),
     show_default=True,
-)
-@click.option(
-    "--reports",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("evals/reports"),
-    show_default=True,
-    help="Where report.json, report.md, junit.xml and the records go.",
 )
 @click.option(
     "--live",
@@ -197,24 +185,26 @@ def evaluate(**params: Any) -> None:
     options = EvalOptions(mode=mode, **params)
     try:
         report = run_eval(_settings(overrides), options, on_article=_eval_progress)
-    except (ConfigError, FileNotFoundError) as exc:
+        write_reports(report, options.reports)
+        if options.update_baseline:
+            write_baseline(report, options.baseline)
+    except SummarizerError as exc:
         _fail(str(exc))
         return
-    reports, baseline, update_baseline = options.reports, options.baseline, options.update_baseline
-    paths = write_reports(report, reports)
+    except OSError as exc:
+        _fail(f"{exc.filename}: {exc.strerror}")
+        return
     for name, value in report.headline.items():
         base = report.baseline.get(name)
         shown = f"  (baseline {base:.4f})" if base is not None else ""
         click.echo(f"{name:<26} {value:.4f}{shown}", err=True)
     for problem in [*report.regressions, *(f"{r.fixture.name}: {r.error}" for r in report.failed_articles)]:
         click.echo(f"summarize eval: {problem}", err=True)
-    if update_baseline:
-        write_baseline(report, baseline)
-        click.echo(f"summarize eval: baseline written to {baseline}", err=True)
-    click.echo(
-        f"summarize eval: {'passed' if report.passed else 'FAILED'}; reports in {paths[0].parent}", err=True
-    )
-    sys.exit(EXIT_OK if report.passed or update_baseline else EXIT_MODEL_FAILED)
+    if options.update_baseline:
+        click.echo(f"summarize eval: baseline written to {options.baseline}", err=True)
+    verdict = "passed" if report.passed else "FAILED"
+    click.echo(f"summarize eval: {verdict}; reports in {options.reports}", err=True)
+    sys.exit(EXIT_OK if report.passed or options.update_baseline else EXIT_MODEL_FAILED)
 
 
 @main.command("serve")
@@ -223,6 +213,7 @@ def evaluate(**params: Any) -> None:
 @click.option("--workers", type=int, help="Articles processed at once [default: 1].")
 @click.option("--queue-size", type=int, help="Requests that may wait; more get 503 [default: 8].")
 @click.option("--request-timeout", type=float, help="Seconds per article, queueing included [default: 300].")
+@click.option("--max-batch", type=int, help="Articles per batch (≤ workers + queue size) [default: 8].")
 @model_options
 def serve(host: str, port: int, **options: Any) -> None:
     """Run the HTTP API (FastAPI on uvicorn); the model loads once, at start."""
@@ -231,12 +222,12 @@ def serve(host: str, port: int, **options: Any) -> None:
     from summarizer.config import ServiceSettings
     from summarizer.service import RequestIdFilter, create_app
 
-    service_options = {k: options.pop(k) for k in ("workers", "queue_size", "request_timeout")}
+    service_options = {k: options.pop(k) for k in ("workers", "queue_size", "request_timeout", "max_batch")}
     settings = _settings(options)
     try:
         service = ServiceSettings(**{k: v for k, v in service_options.items() if v is not None})
     except ValidationError as exc:
-        _fail(f"invalid settings: {exc.errors()[0]['msg']}")
+        _fail(f"invalid settings: {one_line(exc.errors())}")
         return
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdFilter())
@@ -283,8 +274,7 @@ def _settings(overrides: dict[str, Any]) -> Settings:
     try:
         return Settings(**given)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'setting'}: {e['msg']}" for e in exc.errors())
-        _fail(f"invalid settings: {problems}")
+        _fail(f"invalid settings: {one_line(exc.errors())}")
         raise  # unreachable: _fail exits
 
 

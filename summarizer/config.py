@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ProviderName = Literal["local", "openai"]
@@ -65,4 +65,15 @@ class ServiceSettings(BaseSettings):
     queue_size: int = Field(default=8, ge=0, description="requests allowed to wait; more get 503")
     request_timeout: float = Field(default=300.0, gt=0, description="seconds per article, queueing included")
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="larger bodies get 413")
-    max_batch: int = Field(default=16, ge=1, description="articles per batch request")
+    max_batch: int = Field(default=8, ge=1, description="articles per batch request")
+
+    @model_validator(mode="after")
+    def _a_full_batch_fits(self) -> Self:
+        """A batch is admitted whole, so one the queue can never hold would always get 503."""
+        if self.max_batch > self.workers + self.queue_size:
+            raise ValueError(
+                f"max_batch {self.max_batch} is more than workers + queue_size "
+                f"({self.workers + self.queue_size}): such a batch could never be admitted; "
+                "lower the batch limit or raise the queue size"
+            )
+        return self

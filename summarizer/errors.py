@@ -6,6 +6,9 @@ nothing below the shells prints a traceback for them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 
 class SummarizerError(Exception):
     """Root of every error this package raises on purpose."""
@@ -49,3 +52,16 @@ class TransientModelError(ModelError):
     """A failure worth retrying as is (a local generation that ran past its time limit)."""
 
     code = "model_timeout"
+
+
+def one_line(errors: Sequence[Mapping[str, Any]], *, drop: str = "", most: int = 3) -> str:
+    """Validation errors (pydantic's, FastAPI's) as a person reads them in a message: "where:
+    what" for the first few, how many more, and no boilerplate. ``drop`` leaves out a location
+    part (FastAPI's "body")."""
+    problems = []
+    for error in errors[:most]:
+        where = ".".join(str(part) for part in error["loc"] if part != drop)
+        what = error["msg"].removeprefix("Value error, ")
+        problems.append(f"{where}: {what}" if where else what)
+    more = len(errors) - most
+    return "; ".join(problems) + (f" (and {more} more)" if more > 0 else "")

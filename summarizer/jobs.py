@@ -2,7 +2,8 @@
 
 At most ``workers`` articles are processed at once and at most ``queue_size`` more wait; a
 request beyond that is turned away at once (`Busy`, with how long to wait) rather than piling
-up. Every job has a deadline counted from its arrival, queueing included; the deadline travels
+up. A batch is admitted whole or not at all, so a caller never gets half a batch refused.
+Every job has a deadline counted from its arrival, queueing included; the deadline travels
 with it into the worker thread (`DEADLINE`), so a job that times out also stops its model work.
 """
 
@@ -11,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from summarizer.contract import ArticleSummary
 from summarizer.errors import DeadlineExceeded
@@ -50,12 +53,20 @@ class JobQueue:
 
     async def submit(self, article: Article) -> ArticleSummary:
         """The article's record; `Busy` when full, `DeadlineExceeded` when time runs out."""
-        if self._admitted >= self._capacity:
-            raise Busy(self._retry_after())
-        self._admitted += 1
+        (job,) = self.admit([article])
+        return await job
+
+    def admit(self, articles: list[Article]) -> list[Coroutine[Any, Any, ArticleSummary]]:
+        """Places for all the articles, or `Busy` for them all; then one job each to await."""
+        if self._admitted + len(articles) > self._capacity:
+            raise Busy(self._retry_after(len(articles)))
+        self._admitted += len(articles)
         deadline = time.monotonic() + self._timeout
+        return [self._job(article, deadline) for article in articles]
+
+    async def _job(self, article: Article, deadline: float) -> ArticleSummary:
         try:
-            return await asyncio.wait_for(self._run(article, deadline), self._timeout)
+            return await asyncio.wait_for(self._run(article, deadline), deadline - time.monotonic())
         except TimeoutError:
             raise DeadlineExceeded(f"no answer within {self._timeout:g} s") from None
         finally:
@@ -76,7 +87,7 @@ class JobQueue:
             self._typical_seconds = 0.8 * self._typical_seconds + 0.2 * (time.monotonic() - started)
             return record
 
-    def _retry_after(self) -> int:
-        """Roughly when a place frees up: the jobs ahead, at the recent pace, per worker."""
-        ahead = max(1, self._admitted - self._workers + 1)
+    def _retry_after(self, wanted: int) -> int:
+        """Roughly when enough places free up: the jobs ahead, at the recent pace, per worker."""
+        ahead = max(1, self._admitted + wanted - self._capacity)
         return max(1, math.ceil(self._typical_seconds * ahead / self._workers))

@@ -8,6 +8,7 @@ nearest text as a hint and a ``retry`` that installs a corrected name if a re-as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from summarizer.alignment import Alignment, TextIndex
@@ -19,11 +20,8 @@ from summarizer.drafts import NO_DATE, NOT_CASUALTY, EventDraft
 from summarizer.extraction import Drafts
 from summarizer.figures import attribution_between, victims_after
 from summarizer.sentences import Sentence
-from summarizer.support import Problem, hints_for, names_agree
+from summarizer.support import CLAIMANT, SPEAKER, Credit, Problem, hints_for, names_agree
 from summarizer.taxonomy import LocationRole
-
-CLAIMANT_LOOKBACK = 2
-"""Sentences before a figure searched for a claimant the model named ("He claimed that ...")."""
 
 
 def build_events(doc: Document, drafts: Drafts) -> tuple[list[Event], list[Problem]]:
@@ -225,54 +223,60 @@ class _Builder:
             victims=victims_after(self.doc.text, quantity, figure.sentence.end),
             evidence=[sentence_evidence(figure.sentence)],
         )
-        first = max(1, figure.sentence.number - CLAIMANT_LOOKBACK)
-        region = region_of(self.doc, list(range(first, figure.sentence.number + 1)))
 
-        def attach(answer: str, source: Source | None = None) -> str | None:
-            span = self._source_span(source, answer, region)
-            if span is None:
-                return f"claimant {answer!r} not found near the figure"
+        def install(span: Alignment) -> None:
             casualty.claimant = words_of(self.doc, span)
             if not figure.sentence.start <= span.start < figure.sentence.end:
                 casualty.evidence.append(evidence_of(self.doc, span))
-            return None
 
-        if figure.source is not None and claimant.strip() and not names_agree(claimant, figure.source.text):
-            refusal = f"claimant {claimant!r} but the text attributes the figure to {figure.source.text!r}"
-            self.problems.append(
-                Problem(f"{path}.claimant", f"who gives figure {figure.key}", claimant, refusal)
-            )
-        if figure.source is not None or claimant.strip():
-            reason = attach(claimant, figure.source)
-            if reason is not None:
-                self._problem(f"{path}.claimant", f"who gives figure {figure.key}", claimant, reason, region)
-                self.problems[-1].retry = attach
+        label = f"who gives figure {figure.key}"
+        self._credit(CLAIMANT, figure, claimant, path=f"{path}.claimant", label=label, install=install)
         return casualty
 
     def _quote(self, quote: QuoteCandidate, speaker: str, path: str) -> Quote:
         quotation = quote.quotation
         evidence = [evidence_of(self.doc, Alignment(quotation.start, quotation.end, "exact"))]
         made = Quote(text=quotation.text, evidence=evidence)
-        first = max(1, quote.sentence.number - 1)
-        region = region_of(self.doc, list(range(first, quote.sentence.number + 1)))
 
-        def attach(answer: str, source: Source | None = None) -> str | None:
-            span = self._source_span(source, answer, region)
-            if span is None:
-                return f"speaker {answer!r} not named next to the quote"
+        def install(span: Alignment) -> None:
             made.speaker = words_of(self.doc, span)
             made.evidence.append(evidence_of(self.doc, span))
+
+        label = f"who said quote {quote.key}"
+        self._credit(SPEAKER, quote, speaker, path=f"{path}.speaker", label=label, install=install)
+        return made
+
+    def _credit(
+        self,
+        credit: Credit,
+        candidate: FigureCandidate | QuoteCandidate,
+        answer: str,
+        *,
+        path: str,
+        label: str,
+        install: Callable[[Alignment], None],
+    ) -> None:
+        """Credit a figure or a quote to the words of its reporting frame where the text has one
+        (an answer naming someone else is refused, on the record), else to the model's answer
+        found near it; if that is not found, a re-ask may offer another name."""
+        source, sentence = candidate.source, candidate.sentence
+        first = max(1, sentence.number - credit.lookback)
+        region = region_of(self.doc, list(range(first, sentence.number + 1)))
+
+        def attach(name: str, frame: Source | None = None) -> str | None:
+            span = self._source_span(frame, name, region)
+            if span is None:
+                return credit.not_near(name)
+            install(span)
             return None
 
-        if quote.source is not None and speaker.strip() and not names_agree(speaker, quote.source.text):
-            refusal = f"speaker {speaker!r} but the text attributes the quote to {quote.source.text!r}"
-            self.problems.append(Problem(f"{path}.speaker", f"who said quote {quote.key}", speaker, refusal))
-        if quote.source is not None or speaker.strip():
-            reason = attach(speaker, quote.source)
+        if source is not None and answer.strip() and not names_agree(answer, source.text):
+            self.problems.append(Problem(path, label, answer, credit.mismatch(answer, source.text)))
+        if source is not None or answer.strip():
+            reason = attach(answer, source)
             if reason is not None:
-                self._problem(f"{path}.speaker", f"who said quote {quote.key}", speaker, reason, region)
+                self._problem(path, label, answer, reason, region)
                 self.problems[-1].retry = attach
-        return made
 
     def _source_span(
         self, source: Source | None, answer: str, region: tuple[int, int] | None

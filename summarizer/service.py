@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -29,8 +29,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from summarizer.config import ServiceSettings, Settings
 from summarizer.contract import ArticleSummary
-from summarizer.errors import ConfigError, DeadlineExceeded, InputError, ModelError, SummarizerError
-from summarizer.ingest import make_article
+from summarizer.errors import (
+    ConfigError,
+    DeadlineExceeded,
+    InputError,
+    ModelError,
+    SummarizerError,
+    one_line,
+)
+from summarizer.ingest import Article, make_article
 from summarizer.jobs import Busy, JobQueue
 from summarizer.pipeline import Summarizer
 
@@ -181,31 +188,40 @@ def create_app(
         "/v1/summaries/batch", response_model=BatchOut, tags=["summaries"], dependencies=[Depends(authorized)]
     )
     async def summarize_batch(batch: BatchIn) -> BatchOut | JSONResponse:
-        """Summarize up to the configured number of articles; each result or its error, in order."""
+        """Summarize up to the configured number of articles; each result or its error, in order.
+        The batch is queued whole: when the queue cannot hold all of it, the answer is 503."""
         _require_ready(state)
         if len(batch.articles) > state.service.max_batch:
             message = f"{len(batch.articles)} articles in one batch; the limit is {state.service.max_batch}"
             return _error(422, "batch_too_large", message)
-        results = await asyncio.gather(*(_batch_item(state, a) for a in batch.articles))
-        return BatchOut(results=list(results))
+        items: list[BatchItem | Article] = [_batch_article(a) for a in batch.articles]
+        usable = [item for item in items if isinstance(item, Article)]
+        jobs = state.queue.admit(usable)
+        answered = iter(await asyncio.gather(*(_batch_item(job) for job in jobs)))
+        return BatchOut(results=[next(answered) if isinstance(i, Article) else i for i in items])
 
     return app
 
 
-async def _batch_item(state: _State, article: ArticleIn) -> BatchItem:
+def _batch_article(article: ArticleIn) -> Article | BatchItem:
     try:
-        return BatchItem(ok=True, summary=await state.queue.submit(_article(article)))
-    except Busy as exc:
-        return BatchItem(
-            ok=False, error=ErrorBody(code="busy", message=str(exc), request_id=REQUEST_ID.get())
-        )
+        return _article(article)
     except SummarizerError as exc:
-        return BatchItem(
-            ok=False, error=ErrorBody(code=exc.code, message=str(exc), request_id=REQUEST_ID.get())
-        )
+        return _failed_item(exc)
 
 
-def _article(article: ArticleIn) -> Any:
+async def _batch_item(job: Awaitable[ArticleSummary]) -> BatchItem:
+    try:
+        return BatchItem(ok=True, summary=await job)
+    except SummarizerError as exc:
+        return _failed_item(exc)
+
+
+def _failed_item(exc: SummarizerError) -> BatchItem:
+    return BatchItem(ok=False, error=ErrorBody(code=exc.code, message=str(exc), request_id=REQUEST_ID.get()))
+
+
+def _article(article: ArticleIn) -> Article:
     return make_article(
         article.text,
         id=article.id,
@@ -259,10 +275,7 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in exc.errors()
-        )
-        return _error(422, "invalid_request", problems)
+        return _error(422, "invalid_request", one_line(exc.errors(), drop="body"))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

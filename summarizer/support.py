@@ -24,10 +24,10 @@ from summarizer.figures import Quantity, find_quantities
 from summarizer.sentences import Sentence, sentence_at
 
 _NAME_SIMILARITY = 80.0  # one letter in six differs: "Qusair" and "Qusayr" score 83
-_CLAIM_LOOKBACK = 2
 _JOINERS = re.compile(r"\s+(?:for|of|in|from|at|close\s+to|near|on|with|based\s+in)\s+", re.IGNORECASE)
 _FILLER = {"the", "a", "an", "one", "some", "two", "three", "its", "his", "her", "their", "of", "and"}
 _WORD = re.compile(r"[\w'’-]+")
+_NUMERAL = re.compile(r"\d(?:[\d,.]*\d)?")
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:al-|bin\s+|de\s+|of\s+)?[A-Z][\w'’-]*)*")
 _NOT_NAMES = {
     "The", "A", "An", "In", "On", "At", "After", "Before", "During", "As", "It", "He", "She",
@@ -51,6 +51,26 @@ class Hint:
     text: str
     sentence: int
     score: float
+
+
+@dataclass(frozen=True)
+class Credit:
+    """Crediting a figure or a quote to who gives it: the field, what it is credited for, and
+    how many sentences back the one credited may be named when no reporting frame names them."""
+
+    role: str
+    what: str
+    lookback: int
+
+    def mismatch(self, name: str, framed: str) -> str:
+        return f"{self.role} {name!r} but the text attributes the {self.what} to {framed!r}"
+
+    def not_near(self, name: str) -> str:
+        return f"{self.role} {name!r} is not named near the {self.what}"
+
+
+CLAIMANT = Credit("claimant", "figure", lookback=2)
+SPEAKER = Credit("speaker", "quote", lookback=1)
 
 
 @dataclass
@@ -115,16 +135,8 @@ def count_reason(casualty: Casualty) -> str:
 
 
 def claimant_reason(text: str, sentences: list[Sentence], claim: Claim, claimant: str) -> str | None:
-    """The claimant must be who the reporting frame credits, or be named next to the figure."""
-    source = claim_source(text, sentences, claim)
-    if source is not None:
-        if names_agree(claimant, source.text):
-            return None
-        return f"claimant {claimant!r} but the text attributes the figure to {source.text!r}"
-    first = sentences[max(0, claim.sentence.number - 1 - _CLAIM_LOOKBACK)].start
-    if TextIndex(text[first : claim.sentence.end]).align(claimant) is not None:
-        return None
-    return f"claimant {claimant!r} is not named near the figure"
+    span = (claim.quantity.start, claim.quantity.end)
+    return credit_reason(text, sentences, claim.sentence, span, claimant, credit=CLAIMANT)
 
 
 def claim_source(text: str, sentences: list[Sentence], claim: Claim) -> Source | None:
@@ -170,34 +182,46 @@ def quote_reason(text: str, quote: Quote) -> str | None:
 
 
 def speaker_reason(text: str, sentences: list[Sentence], quote: Quote) -> str | None:
-    """The speaker must be named next to the words, and be who the reporting frame names."""
     if quote.speaker is None:
         return None
-    start = quote.evidence[0].start
-    sentence = sentence_at(sentences, start)
+    span = (quote.evidence[0].start, quote.evidence[0].end)
+    sentence = sentence_at(sentences, span[0])
     if sentence is None:
         return f"speaker {quote.speaker!r}: the quote is outside the article's sentences"
-    source = source_of(text, sentences, sentence, start, quote.evidence[0].end)
+    return credit_reason(text, sentences, sentence, span, quote.speaker, credit=SPEAKER)
+
+
+def credit_reason(
+    text: str,
+    sentences: list[Sentence],
+    sentence: Sentence,
+    span: tuple[int, int],
+    name: str,
+    *,
+    credit: Credit,
+) -> str | None:
+    """Whoever a figure or a quote is credited to must be who its reporting frame names ("…,
+    the Observatory said"), or, where there is no frame, be named in its sentence or the few
+    before it ("He claimed that …" after the soldier was introduced)."""
+    source = source_of(text, sentences, sentence, *span)
     if source is not None:
-        if names_agree(quote.speaker, source.text):
-            return None
-        return f"speaker {quote.speaker!r} but the text attributes the quote to {source.text!r}"
-    first = sentences[max(0, sentence.number - 2)].start
-    if TextIndex(text[first : sentence.end]).align(quote.speaker) is not None:
+        return None if names_agree(name, source.text) else credit.mismatch(name, source.text)
+    first = sentences[max(0, sentence.number - 1 - credit.lookback)].start
+    if TextIndex(text[first : sentence.end]).align(name) is not None:
         return None
-    return f"speaker {quote.speaker!r} is not named next to the quote"
+    return credit.not_near(name)
 
 
 def summary_reason(index: TextIndex, summary: str, trusted: list[Sentence]) -> str | None:
     """Every number and every proper name in the summary must occur in the article."""
     stated = {q.low for s in trusted for q in find_quantities(index.text, s.start, s.end)}
-    digits = {d for s in trusted for d in re.findall(r"\d[\d,.]*", s.text)}
+    numerals = {_numeral(m) for s in trusted for m in _NUMERAL.findall(s.text)}
     for q in find_quantities(summary):
         if q.low is not None and q.low not in stated:
             return f"the summary says {q.text!r}, a number the article does not state"
-    for d in re.findall(r"\d[\d,.]*\d|\d", summary):
-        if d not in digits and not any(d in x for x in digits):
-            return f"the summary says {d!r}, a number the article does not state"
+    for written in _NUMERAL.findall(summary):  # dates, years and the rest: each numeral whole
+        if _numeral(written) not in numerals:
+            return f"the summary says {written!r}, a number the article does not state"
     for m in _CAPITALISED.finditer(summary):
         name = m[0]
         if name in _NOT_NAMES or (m.start() == 0 and " " not in name):
@@ -205,6 +229,11 @@ def summary_reason(index: TextIndex, summary: str, trusted: list[Sentence]) -> s
         if not _name_in(index, name, trusted):
             return f"the summary names {name!r}, which the article does not"
     return None
+
+
+def _numeral(written: str) -> str:
+    """A numeral without its thousands commas: "1,500" and "1500" are one number."""
+    return written.replace(",", "")
 
 
 def names_agree(a: str, b: str) -> bool:

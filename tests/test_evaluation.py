@@ -11,6 +11,7 @@ import shutil
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -127,10 +128,8 @@ def test_claimant_is_judged_on_matched_casualties_only() -> None:
     casualties = score.fields["casualties"]
     assert (casualties.tp, casualties.fp, casualties.fn) == (2, 1, 0)
     assert (score.accuracy["claimant"].correct, score.accuracy["claimant"].total) == (1, 2)
-    assert (score.fields["actors"].tp, score.fields["actors"].fp) == (
-        1,
-        0,
-    )  # "the militants" is the same name
+    actors = score.fields["actors"]
+    assert (actors.tp, actors.fp) == (1, 0)  # "the militants" is the same name as "militants"
 
 
 ARTICLE = "Rebels attacked the town of Kafr Nabl on Sunday. Officials said 12 people were killed."
@@ -240,3 +239,58 @@ def test_the_eval_command(tmp_path: Path, fake_env: dict[str, str]) -> None:
     broken = runner.invoke(main, [*args, "--replay-only"], env=fake_env)
     assert broken.exit_code == 2  # the gold's evidence is no longer in the article: the linter refuses
     assert "fixtures do not pass the linter" in broken.stderr
+
+
+def _break_gold_json(fx: Path, baseline: Path) -> None:
+    (fx / "t1.gold.json").write_text('{"events": [', encoding="utf-8")
+
+
+def _break_gold_schema(fx: Path, baseline: Path) -> None:
+    (fx / "t1.gold.json").write_text('{"events": [], "colour": "red"}', encoding="utf-8")
+
+
+def _break_article_bytes(fx: Path, baseline: Path) -> None:
+    (fx / "t1.txt").write_bytes(b"\xff\xfe not text")
+
+
+def _remove_gold(fx: Path, baseline: Path) -> None:
+    (fx / "t1.gold.json").unlink()
+
+
+def _empty_folder(fx: Path, baseline: Path) -> None:
+    for path in fx.iterdir():
+        path.unlink()
+
+
+def _break_baseline(fx: Path, baseline: Path) -> None:
+    baseline.write_text("not json", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (_break_gold_json, "t1.gold.json: not a valid gold file: Invalid JSON"),
+        (_break_gold_schema, "t1.gold.json: not a valid gold file: colour: Extra inputs"),
+        (_break_article_bytes, "t1.txt: not UTF-8 text (byte 0)"),
+        (_remove_gold, "t1.txt has no gold file t1.gold.json"),
+        (_empty_folder, "fx: no fixtures in it"),
+        (_break_baseline, "baseline.json: not a baseline file"),
+    ],
+)
+def test_broken_eval_inputs_get_one_clear_line_and_exit_2(
+    tmp_path: Path, fake_env: dict[str, str], damage: Any, message: str
+) -> None:
+    fx, baseline = small_fixtures(tmp_path / "fx"), tmp_path / "baseline.json"
+    damage(fx, baseline)
+    args = ["eval", "--fixtures", str(fx), "--baseline", str(baseline), "--replay-only"]
+    result = CliRunner().invoke(main, [*args, "--cache", str(tmp_path / "cache")], env=fake_env)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
+
+
+def test_a_fixtures_folder_that_does_not_exist(tmp_path: Path, fake_env: dict[str, str]) -> None:
+    result = CliRunner().invoke(main, ["eval", "--fixtures", str(tmp_path / "nowhere")], env=fake_env)
+    assert result.exit_code == 2
+    assert "nowhere: no such fixtures folder" in result.stderr

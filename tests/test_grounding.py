@@ -244,6 +244,19 @@ RECORD_CASES: list[tuple[str, Document, Event, list[str]]] = [
         ["the summary says '500', a number the article does not state; " + EXTRACTIVE],
     ),
     (
+        "a summary with a date number the article does not state is refused, though its digits "
+        "occur inside another number (10 in 100)",
+        D0,
+        event(
+            D0,
+            summary=Summary(
+                text="Syrian troops entered Qusayr on May 10.",
+                evidence=[sentence(D0, "today entered Qusayr")],
+            ),
+        ),
+        ["the summary says '10', a number the article does not state; " + EXTRACTIVE],
+    ),
+    (
         "a summary with an invented place is refused",
         D0,
         event(

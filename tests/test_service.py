@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -44,6 +45,23 @@ def running(settings: Settings, **service: object) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def slow_request_running(url: str) -> Iterator[None]:
+    """One article whose model calls the fake server delays (text with "SLOW") keeps a worker
+    busy while the body runs; it is waited for on the way out."""
+    slow = threading.Thread(
+        target=httpx.post,
+        args=(f"{url}/v1/summaries",),
+        kwargs={"json": {"text": ARTICLE + " SLOW"}, "timeout": 30},
+    )
+    slow.start()
+    time.sleep(0.5)
+    try:
+        yield
+    finally:
+        slow.join()
 
 
 def test_one_article(fake_settings: Settings) -> None:
@@ -140,19 +158,12 @@ def test_a_full_queue_answers_503_with_retry_after(
     fake_settings: Settings, fake_server: FakeOpenAIServer
 ) -> None:
     fake_server.fail_when_text_contains["SLOW"] = Fault(delay=1.5)
-    with running(fake_settings, workers=1, queue_size=0) as url:
-        slow = threading.Thread(
-            target=httpx.post,
-            args=(f"{url}/v1/summaries",),
-            kwargs={"json": {"text": ARTICLE + " SLOW"}, "timeout": 30},
-        )
-        slow.start()
-        time.sleep(0.5)
-        response = httpx.post(f"{url}/v1/summaries", json={"text": ARTICLE})
+    with running(fake_settings, workers=1, queue_size=0, max_batch=1) as url:
+        with slow_request_running(url):
+            response = httpx.post(f"{url}/v1/summaries", json={"text": ARTICLE})
         assert response.status_code == 503
         assert int(response.headers["retry-after"]) >= 1
         assert response.json()["error"]["code"] == "busy"
-        slow.join()
         assert httpx.post(f"{url}/v1/summaries", json={"text": ARTICLE}).status_code == 200
 
 
@@ -185,6 +196,27 @@ def test_batch_results_in_order_with_their_errors(fake_settings: Settings) -> No
         too_many = httpx.post(f"{url}/v1/summaries/batch", json={"articles": [{"text": ARTICLE}] * 4})
         assert too_many.status_code == 422
         assert too_many.json()["error"]["code"] == "batch_too_large"
+
+
+def test_a_batch_the_queue_cannot_hold_whole_is_refused_whole(
+    fake_settings: Settings, fake_server: FakeOpenAIServer
+) -> None:
+    fake_server.fail_when_text_contains["SLOW"] = Fault(delay=1.5)
+    batch = {"articles": [{"text": f"{ARTICLE} Item {i}."} for i in range(3)]}
+    with running(fake_settings, workers=1, queue_size=2, max_batch=3) as url:
+        with slow_request_running(url):
+            refused = httpx.post(f"{url}/v1/summaries/batch", json=batch)
+        assert not any("Item 0." in json.dumps(r) for r in fake_server.requests)  # none was started
+        assert refused.status_code == 503
+        assert refused.json()["error"]["code"] == "busy"
+        assert int(refused.headers["retry-after"]) >= 1
+        results = httpx.post(f"{url}/v1/summaries/batch", json=batch, timeout=30).json()["results"]
+        assert [r["ok"] for r in results] == [True, True, True]
+
+
+def test_a_batch_limit_the_queue_could_never_hold_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="could never be admitted"):
+        ServiceSettings(workers=1, queue_size=2, max_batch=4)
 
 
 def test_200_concurrent_requests_each_get_exactly_their_own_answer(fake_settings: Settings) -> None:

@@ -8,12 +8,12 @@ and review it; the fixture linter proves every quoted text is in the article.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from summarizer.errors import ConfigError, one_line
 from summarizer.taxonomy import (
     ActorKind,
     ActorRole,
@@ -106,16 +106,28 @@ class Fixture:
 
 
 def load_fixtures(folder: Path) -> list[Fixture]:
-    """Every ``NAME.txt`` with its ``NAME.gold.json``, in name order; a missing gold is an error."""
-    fixtures = []
-    for article in sorted(folder.glob("*.txt")):
-        gold_path = article.with_suffix(".gold.json")
-        if not gold_path.is_file():
-            raise FileNotFoundError(f"{article.name} has no gold file {gold_path.name}")
-        gold = Gold.model_validate(json.loads(gold_path.read_text(encoding="utf-8")))
-        text = article.read_bytes().decode("utf-8")
-        fixtures.append(Fixture(article.stem, text, gold, article))
+    """Every ``NAME.txt`` with its ``NAME.gold.json``, in name order. A fixture that cannot be
+    read is a `ConfigError` naming the file: an eval over a silently shorter set would pass."""
+    if not folder.is_dir():
+        raise ConfigError(f"{folder}: no such fixtures folder")
+    fixtures = [_load_fixture(article) for article in sorted(folder.glob("*.txt"))]
+    if not fixtures:
+        raise ConfigError(f"{folder}: no fixtures in it (NAME.txt beside NAME.gold.json)")
     return fixtures
+
+
+def _load_fixture(article: Path) -> Fixture:
+    gold_path = article.with_suffix(".gold.json")
+    try:
+        text = article.read_bytes().decode("utf-8")
+        gold = Gold.model_validate_json(gold_path.read_bytes())
+    except FileNotFoundError:
+        raise ConfigError(f"{article.name} has no gold file {gold_path.name}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{article.name}: not UTF-8 text (byte {exc.start})") from None
+    except ValidationError as exc:
+        raise ConfigError(f"{gold_path.name}: not a valid gold file: {one_line(exc.errors())}") from None
+    return Fixture(article.stem, text, gold, article)
 
 
 def lint(fixture: Fixture) -> list[str]:

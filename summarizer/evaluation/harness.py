@@ -6,17 +6,18 @@ uses, through a response cache, and scores the records it gets back against the 
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, Field, ValidationError
+
 from summarizer.backends import model_name, offline_model, open_model
 from summarizer.config import Settings
 from summarizer.contract import SCHEMA_VERSION, ArticleSummary
-from summarizer.errors import ConfigError, SummarizerError
+from summarizer.errors import ConfigError, SummarizerError, one_line
 from summarizer.evaluation.cache import CachingTransport, Cassette, Mode
 from summarizer.evaluation.gold import Fixture, lint, load_fixtures
 from summarizer.evaluation.scoring import ACCURACIES, LIST_FIELDS, ArticleScore, Counts, Ratio, score_article
@@ -38,6 +39,14 @@ HEADLINE = (
     "speaker_accuracy",
     "grounding_rate",
 )
+
+
+class Baseline(BaseModel):
+    """``evals/baseline.json``: the blessed headline metrics and what produced them."""
+
+    tolerance: float = Field(default=DEFAULT_TOLERANCE, ge=0)
+    recorded_with: dict[str, Any] = Field(default_factory=dict)
+    metrics: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -189,13 +198,11 @@ def _aggregate(report: EvalReport) -> None:
 
 
 def _compare(report: EvalReport, options: EvalOptions) -> None:
-    if not options.baseline.is_file():
+    stored = read_baseline(options.baseline)
+    if stored is None:
         return
-    stored = json.loads(options.baseline.read_text(encoding="utf-8"))
-    report.baseline = stored.get("metrics", {})
-    report.tolerance = (
-        options.tolerance if options.tolerance is not None else stored.get("tolerance", DEFAULT_TOLERANCE)
-    )
+    report.baseline = stored.metrics
+    report.tolerance = options.tolerance if options.tolerance is not None else stored.tolerance
     for name, value in report.baseline.items():
         current = report.headline.get(name)
         if current is not None and current < value - report.tolerance:
@@ -204,10 +211,16 @@ def _compare(report: EvalReport, options: EvalOptions) -> None:
             )
 
 
+def read_baseline(path: Path) -> Baseline | None:
+    """The blessed baseline, or None before one is blessed; a broken file is a `ConfigError`."""
+    if not path.is_file():
+        return None
+    try:
+        return Baseline.model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: not a baseline file: {one_line(exc.errors())}") from None
+
+
 def write_baseline(report: EvalReport, path: Path) -> None:
-    body = {
-        "tolerance": report.tolerance,
-        "recorded_with": report.identity,
-        "metrics": report.headline,
-    }
-    path.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+    body = Baseline(tolerance=report.tolerance, recorded_with=report.identity, metrics=report.headline)
+    path.write_text(body.model_dump_json(indent=2) + "\n", encoding="utf-8")
