@@ -18,8 +18,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from summarizer.alignment import TextIndex
-from summarizer.alignment import _pattern as compiled_patterns
+from summarizer.text.alignment import TextIndex
+from summarizer.text.alignment import _pattern as compiled_patterns
 
 
 def clear_caches() -> None:

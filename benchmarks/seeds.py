@@ -11,8 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from summarizer.ingest import read_article
 from summarizer.pipeline import Summarizer
+from summarizer.text.ingest import read_article
 
 
 def main(argv: list[str]) -> None:

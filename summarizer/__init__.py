@@ -5,11 +5,11 @@
 >>> record.events[0].casualties[0].evidence[0]  # doctest: +SKIP
 """
 
-from summarizer.config import Settings
-from summarizer.contract import SCHEMA_VERSION, ArticleSummary, Evidence
-from summarizer.errors import ConfigError, InputError, ModelError, SummarizerError
-from summarizer.ingest import Article, make_article, read_article
+from summarizer.core.config import Settings
+from summarizer.core.errors import ConfigError, InputError, ModelError, SummarizerError
 from summarizer.pipeline import Summarizer, asummarize, summarize
+from summarizer.records.contract import SCHEMA_VERSION, ArticleSummary, Evidence
+from summarizer.text.ingest import Article, make_article, read_article
 
 __all__ = [
     "SCHEMA_VERSION",

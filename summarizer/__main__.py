@@ -1,3 +1,3 @@
-from summarizer.cli import entry_point
+from summarizer.app.cli import entry_point
 
 entry_point()

@@ -12,16 +12,16 @@ import threading
 import time
 from functools import partial
 
-from summarizer.config import Settings
-from summarizer.contract import ArticleMeta, ArticleSummary, Usage
-from summarizer.document import analyse
-from summarizer.drafts import SelfTestDraft
-from summarizer.extraction import ask_corrections, extract
-from summarizer.grounding import ReaskBudget, ground
-from summarizer.ingest import Article, make_article
-from summarizer.parsing import build_events
-from summarizer.prompting import prompt_version, render
-from summarizer.providers import CallUsage, StructuredModel
+from summarizer.core.config import Settings
+from summarizer.grounding.validator import ReaskBudget, ground
+from summarizer.model.drafts import SelfTestDraft
+from summarizer.model.extraction import ask_corrections, extract
+from summarizer.model.interface import CallUsage, StructuredModel
+from summarizer.model.prompting import prompt_version, render
+from summarizer.parsing.events import build_events
+from summarizer.records.contract import ArticleMeta, ArticleSummary, Usage
+from summarizer.text.document import analyse
+from summarizer.text.ingest import Article, make_article
 
 
 class Summarizer:
@@ -36,7 +36,7 @@ class Summarizer:
     def model(self) -> StructuredModel:
         with self._lock:
             if self._model is None:
-                from summarizer.backends import open_model
+                from summarizer.model.transports import open_model
 
                 self._model = open_model(self.settings)
             return self._model

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from summarizer.config import Settings
-from summarizer.contract import ArticleSummary, spans_mismatching
-from summarizer.figures import find_quantities
-from summarizer.ingest import make_article
+from summarizer.core.config import Settings
+from summarizer.records.contract import ArticleSummary, spans_mismatching
+from summarizer.text.figures import find_quantities
+from summarizer.text.ingest import make_article
 from tests.fakes import FakeOpenAIServer
 
 hypothesis_settings.register_profile(

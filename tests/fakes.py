@@ -13,9 +13,13 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+Answerer = Callable[[dict[str, Any], dict[str, Any]], Any]
+"""Given the requested JSON schema and the whole request, the JSON value to answer with."""
 
 
 @dataclass
@@ -70,7 +74,8 @@ class _QuietServer(ThreadingHTTPServer):
 class FakeOpenAIServer:
     """Start with ``with FakeOpenAIServer() as server:``; ``server.url`` is the base URL."""
 
-    def __init__(self) -> None:
+    def __init__(self, answer: Answerer | None = None) -> None:
+        self.answer: Answerer = answer or (lambda schema, request: minimal_instance(schema))
         self.faults: deque[Fault] = deque()
         self.requests: list[dict[str, Any]] = []
         self.fail_when_text_contains: dict[str, Fault] = {}
@@ -128,7 +133,7 @@ class FakeOpenAIServer:
                     return
                 schema = request["response_format"]
                 schema = schema.get("json_schema", {}).get("schema") or schema.get("schema")
-                content = json.dumps(minimal_instance(schema))
+                content = json.dumps(fake.answer(schema, request))
                 self._send(200, json.dumps(completion(content, request.get("model", "fake"))), {})
 
             def _send(self, status: int, body: str, headers: dict[str, str]) -> None:

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from summarizer.alignment import TextIndex, normalize
+from summarizer.core.normal_form import normalize
+from summarizer.text.alignment import TextIndex
 
 INTERESTING = [
     *"aeioubcdgklmnrstAEIOUQZ0123456789 ,.-'\"",

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from summarizer.cli import main
-from summarizer.contract import ArticleSummary, spans_mismatching
+from summarizer.app.cli import main
+from summarizer.records.contract import ArticleSummary, spans_mismatching
 from tests.fakes import FakeOpenAIServer, Fault
 
 ARTICLE = "Rebels attacked the town of Kafr Nabl on Sunday. Officials said 12 people were killed."

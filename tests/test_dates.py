@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from summarizer.dates import find_dates, resolve
+from summarizer.text.dates import find_dates, resolve
 
 MONDAY = dt.date(2013, 5, 20)
 

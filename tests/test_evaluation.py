@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from summarizer.cli import main
-from summarizer.config import Settings
-from summarizer.contract import Actor, ArticleMeta, ArticleSummary, Casualty, Event, Summary, Usage
+from summarizer.app.cli import main
+from summarizer.app.evals import EvalOptions, run_eval
+from summarizer.core.config import Settings
 from summarizer.evaluation.gold import Gold, GoldActor, GoldCasualty, lint, load_fixtures
-from summarizer.evaluation.harness import EvalOptions, run_eval, write_baseline
+from summarizer.evaluation.harness import write_baseline
 from summarizer.evaluation.reports import write_reports
 from summarizer.evaluation.scoring import Counts, match, names_match, score_article
+from summarizer.records.contract import Actor, ArticleMeta, ArticleSummary, Casualty, Event, Summary, Usage
 from tests.conftest import ROOT
 from tests.fakes import FakeOpenAIServer
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.figures import (
+from summarizer.text.figures import (
     find_quantities,
     is_background,
     mentions_casualties,

@@ -12,7 +12,19 @@ from typing import Any
 
 import pytest
 
-from summarizer.contract import (
+from summarizer.core.types import Problem
+from summarizer.grounding.validator import ReaskBudget, check_events, ground, reask
+from summarizer.model.drafts import (
+    ActorDraft,
+    Category,
+    Drafts,
+    EntitiesDraft,
+    EventDraft,
+    EventsDraft,
+    FigureDraft,
+)
+from summarizer.parsing.events import build_events
+from summarizer.records.contract import (
     Actor,
     Casualty,
     Event,
@@ -23,13 +35,8 @@ from summarizer.contract import (
     Summary,
     iter_values,
 )
-from summarizer.document import Document, analyse
-from summarizer.drafts import ActorDraft, Category, EntitiesDraft, EventDraft, EventsDraft, FigureDraft
-from summarizer.extraction import Drafts
-from summarizer.grounding import ReaskBudget, check_events, ground, reask
-from summarizer.ingest import make_article
-from summarizer.parsing import build_events
-from summarizer.support import Problem
+from summarizer.text.document import Document, analyse
+from summarizer.text.ingest import make_article
 from tests.conftest import seed_text
 
 PUBLISHED = dt.date(2013, 6, 2)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.errors import InputError
-from summarizer.ingest import make_article, read_article, text_sha256
+from summarizer.core.errors import InputError
+from summarizer.text.ingest import make_article, read_article, text_sha256
 
 
 @pytest.mark.parametrize(

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.config import Settings
-from summarizer.contract import ArticleSummary
-from summarizer.errors import ModelError
-from summarizer.ingest import make_article
-from summarizer.model_files import ensure_model_file
+from summarizer.core.config import Settings
+from summarizer.core.errors import ModelError
+from summarizer.model.files import ensure_model_file
 from summarizer.pipeline import Summarizer
+from summarizer.records.contract import ArticleSummary
+from summarizer.text.ingest import make_article
 from tests.conftest import SEEDS, assert_grounded, free_port, seed_text, serving
 
 pytestmark = pytest.mark.live

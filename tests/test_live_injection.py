@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.contract import ArticleSummary
-from summarizer.ingest import make_article
 from summarizer.pipeline import Summarizer
+from summarizer.records.contract import ArticleSummary
+from summarizer.text.ingest import make_article
 from tests.conftest import assert_grounded
 
 pytestmark = pytest.mark.live

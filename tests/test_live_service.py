@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from summarizer.contract import ArticleSummary
+from summarizer.records.contract import ArticleSummary
 from tests.conftest import SEEDS, assert_grounded, free_port, serving
 
 pytestmark = pytest.mark.live

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.errors import ConfigError
-from summarizer.model_files import EMBEDDED, EmbeddedModel, _assemble, part_files
+from summarizer.core.errors import ConfigError
+from summarizer.model.files import EMBEDDED, EmbeddedModel, _assemble, part_files
 
 
 def test_parts_are_taken_in_numeric_order() -> None:

@@ -8,10 +8,10 @@ import openai
 import pytest
 from pydantic import BaseModel
 
-from summarizer.backends import OpenAITransport, open_model
-from summarizer.config import Settings
-from summarizer.errors import ConfigError, ModelError
-from summarizer.providers import StructuredModel
+from summarizer.core.config import Settings
+from summarizer.core.errors import ConfigError, ModelError
+from summarizer.model.interface import StructuredModel
+from summarizer.model.transports import OpenAITransport, open_model
 from tests.fakes import FakeOpenAIServer, Fault
 
 MESSAGES = [{"role": "system", "content": "Answer in JSON."}, {"role": "user", "content": "Who?"}]

@@ -19,9 +19,9 @@ import httpx
 import pytest
 import uvicorn
 
-from summarizer.config import ServiceSettings, Settings
-from summarizer.contract import ArticleSummary, spans_mismatching
-from summarizer.service import create_app
+from summarizer.app.service import create_app
+from summarizer.core.config import ServiceSettings, Settings
+from summarizer.records.contract import ArticleSummary, spans_mismatching
 from tests.conftest import free_port, wait_until_answers
 from tests.fakes import FakeOpenAIServer, Fault
 

@@ -7,11 +7,11 @@ from itertools import pairwise
 
 import pytest
 
-from summarizer.attribution import source_of
-from summarizer.document import analyse
-from summarizer.ingest import make_article
-from summarizer.quotations import find_quotations
-from summarizer.sentences import split_sentences
+from summarizer.text.attribution import source_of
+from summarizer.text.document import analyse
+from summarizer.text.ingest import make_article
+from summarizer.text.quotations import find_quotations
+from summarizer.text.sentences import split_sentences
 from tests.conftest import seed_text
 
 

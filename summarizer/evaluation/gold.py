@@ -13,8 +13,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from summarizer.errors import ConfigError, one_line
-from summarizer.taxonomy import (
+from summarizer.core.errors import ConfigError, one_line
+from summarizer.core.taxonomy import (
     ActorKind,
     ActorRole,
     EventType,

@@ -1,29 +1,20 @@
-"""``summarize eval``: run a provider over the fixtures, score, report, gate on a baseline.
+"""The eval's verdict over records already made: aggregate the scores, compare with the baseline.
 
-The harness only reads outputs: it gives each fixture's text to the same `Summarizer` the CLI
-uses, through a response cache, and scores the records it gets back against the gold.
+Only outputs come in: `summarizer.app.evals` runs the pipeline over the fixtures and hands each
+record (or its error) over as an `ArticleRun`. Nothing here can call a model.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from summarizer.backends import model_name, offline_model, open_model
-from summarizer.config import Settings
-from summarizer.contract import SCHEMA_VERSION, ArticleSummary
-from summarizer.errors import ConfigError, SummarizerError, one_line
-from summarizer.evaluation.cache import CachingTransport, Cassette, Mode
-from summarizer.evaluation.gold import Fixture, lint, load_fixtures
-from summarizer.evaluation.scoring import ACCURACIES, LIST_FIELDS, ArticleScore, Counts, Ratio, score_article
-from summarizer.ingest import make_article
-from summarizer.pipeline import Summarizer
-from summarizer.prompting import prompt_version
+from summarizer.core.errors import ConfigError, one_line
+from summarizer.evaluation.gold import Fixture
+from summarizer.evaluation.scoring import ACCURACIES, LIST_FIELDS, ArticleScore, Counts, Ratio
 
 DEFAULT_TOLERANCE = 0.02
 HEADLINE = (
@@ -47,17 +38,6 @@ class Baseline(BaseModel):
     tolerance: float = Field(default=DEFAULT_TOLERANCE, ge=0)
     recorded_with: dict[str, Any] = Field(default_factory=dict)
     metrics: dict[str, float]
-
-
-@dataclass(frozen=True)
-class EvalOptions:
-    fixtures: Path
-    cache: Path
-    baseline: Path
-    reports: Path
-    mode: Mode = "through"
-    update_baseline: bool = False
-    tolerance: float | None = None
 
 
 @dataclass
@@ -93,88 +73,6 @@ class EvalReport:
         return not self.regressions and not self.failed_articles
 
 
-def identity_of(settings: Settings) -> dict[str, Any]:
-    """Everything that shapes the model's answers: the cache key and the report's header."""
-    return {
-        "provider": settings.provider,
-        "model": model_name(settings),
-        "prompt_version": prompt_version(),
-        "schema_version": SCHEMA_VERSION,
-        "params": {
-            "temperature": settings.temperature,
-            "seed": settings.seed,
-            "context_window": settings.context_window,
-            "reasks": settings.reasks,
-            "reask_rounds": settings.reask_rounds,
-            "reask_tokens": settings.reask_tokens,
-        },
-    }
-
-
-def run_eval(
-    settings: Settings, options: EvalOptions, on_article: Callable[[ArticleRun], None] | None = None
-) -> EvalReport:
-    fixtures = load_fixtures(options.fixtures)
-    problems = [f"{f.name}: {p}" for f in fixtures for p in lint(f)]
-    if problems:
-        raise ConfigError("fixtures do not pass the linter:\n  " + "\n  ".join(problems))
-    identity = identity_of(settings)
-    transport = CachingTransport(None, options.mode)
-    if options.mode == "replay":
-        model = offline_model(settings, transport)
-    else:
-        model = open_model(settings, wrap=transport.around)
-    summarizer = Summarizer(settings, model=model)
-    runs = []
-    for fixture in fixtures:
-        run = _run_one(summarizer, transport, fixture, identity, options)
-        runs.append(run)
-        if on_article is not None:
-            on_article(run)
-    report = EvalReport(identity, runs)
-    _aggregate(report)
-    _compare(report, options)
-    return report
-
-
-def _run_one(
-    summarizer: Summarizer,
-    transport: CachingTransport,
-    fixture: Fixture,
-    identity: dict[str, Any],
-    options: EvalOptions,
-) -> ArticleRun:
-    meta = fixture.gold.article
-    article = make_article(
-        fixture.text, id=fixture.name, title=meta.title, source=meta.source, published=meta.published
-    )
-    cassette = Cassette.open(options.cache, fixture.name, identity, article.sha256, options.mode)
-    transport.cassette = cassette
-    run = ArticleRun(fixture)
-    started = time.perf_counter()
-    try:
-        record = summarizer.summarize(article)
-    except SummarizerError as exc:
-        run.error = f"{exc.code}: {exc}"
-        return run
-    finally:
-        run.seconds = time.perf_counter() - started
-        if cassette.recorded:
-            cassette.save(run.seconds)
-    run.cached = cassette.fully_replayed
-    run.live_seconds = cassette.seconds
-    record.usage.cached = run.cached
-    _write_record(options.reports, fixture.name, record)
-    run.score = score_article(fixture.name, record, fixture.gold, fixture.text)
-    return run
-
-
-def _write_record(folder: Path, name: str, record: ArticleSummary) -> None:
-    records = folder / "records"
-    records.mkdir(parents=True, exist_ok=True)
-    (records / f"{name}.json").write_text(record.model_dump_json(indent=2) + "\n", encoding="utf-8")
-
-
 def _aggregate(report: EvalReport) -> None:
     scores = [r.score for r in report.runs if r.score is not None]
     for name in LIST_FIELDS:
@@ -197,12 +95,22 @@ def _aggregate(report: EvalReport) -> None:
     report.headline = {k: round(headline[k], 4) for k in HEADLINE}
 
 
-def _compare(report: EvalReport, options: EvalOptions) -> None:
-    stored = read_baseline(options.baseline)
+def build_report(
+    identity: dict[str, Any], runs: list[ArticleRun], baseline: Path, tolerance: float | None
+) -> EvalReport:
+    """The whole eval's figures from its article runs, judged against the blessed baseline."""
+    report = EvalReport(identity, runs)
+    _aggregate(report)
+    _compare(report, baseline, tolerance)
+    return report
+
+
+def _compare(report: EvalReport, baseline: Path, tolerance: float | None) -> None:
+    stored = read_baseline(baseline)
     if stored is None:
         return
     report.baseline = stored.metrics
-    report.tolerance = options.tolerance if options.tolerance is not None else stored.tolerance
+    report.tolerance = tolerance if tolerance is not None else stored.tolerance
     for name, value in report.baseline.items():
         current = report.headline.get(name)
         if current is not None and current < value - report.tolerance:

@@ -16,9 +16,9 @@ from typing import TypeVar
 from rapidfuzz import fuzz
 from scipy.optimize import linear_sum_assignment
 
-from summarizer.alignment import normalize
-from summarizer.contract import ArticleSummary, Casualty, spans_mismatching
+from summarizer.core.normal_form import normalize
 from summarizer.evaluation.gold import Gold, GoldCasualty
+from summarizer.records.contract import ArticleSummary, Casualty, spans_mismatching
 
 LIST_FIELDS = ("events", "locations", "actors", "casualties", "quotes")
 ACCURACIES = ("event_type", "sub_event_type", "date", "claimant", "qualifier", "speaker", "actor_kind")

@@ -17,12 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from summarizer.contract import Casualty, Event, EventDate, Evidence, Grounding, Quote, Rejection, iter_values
-from summarizer.document import Document
-from summarizer.figures import outcome_near
-from summarizer.support import (
+from summarizer.core.types import Problem
+from summarizer.grounding.support import (
     Claim,
-    Problem,
     claim_source,
     claimant_reason,
     count_reason,
@@ -35,6 +32,18 @@ from summarizer.support import (
     summary_reason,
     victims_reason,
 )
+from summarizer.records.contract import (
+    Casualty,
+    Event,
+    EventDate,
+    Evidence,
+    Grounding,
+    Quote,
+    Rejection,
+    iter_values,
+)
+from summarizer.text.document import Document
+from summarizer.text.figures import outcome_near
 
 Corrector = Callable[[list[Problem], int], tuple[list[str], int]]
 """Asks the model to correct some values: (problems, token allowance) -> (answers, tokens used)."""

@@ -9,16 +9,16 @@ program) is not asked at all.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import TypeVar
 
 from pydantic import BaseModel
 
-from summarizer.document import Document
-from summarizer.drafts import (
+from summarizer.core.errors import InputError
+from summarizer.core.types import Problem
+from summarizer.model.drafts import (
     CorrectionDraft,
+    Drafts,
     EntitiesDraft,
-    EventsDraft,
     FigureDraft,
     QuoteDraft,
     corrections_model,
@@ -26,10 +26,9 @@ from summarizer.drafts import (
     keyed_items,
     keyed_model,
 )
-from summarizer.errors import InputError
-from summarizer.prompting import article_messages
-from summarizer.providers import CallUsage, StructuredModel
-from summarizer.support import Problem
+from summarizer.model.interface import CallUsage, StructuredModel
+from summarizer.model.prompting import article_messages
+from summarizer.text.document import Document
 
 FIGURE_BATCH = 10
 QUOTE_BATCH = 12
@@ -41,16 +40,6 @@ _PER_CORRECTION_TOKENS = 64
 
 T = TypeVar("T", bound=BaseModel)
 C = TypeVar("C")
-
-
-@dataclass(frozen=True)
-class Drafts:
-    """Everything the model said about one article, keyed back to the document's candidates."""
-
-    events: EventsDraft
-    figures: dict[str, FigureDraft]
-    entities: EntitiesDraft
-    quotes: dict[str, QuoteDraft]
 
 
 def extract(doc: Document, model: StructuredModel, usage: CallUsage) -> Drafts:

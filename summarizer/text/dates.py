@@ -13,12 +13,12 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from summarizer.taxonomy import Precision
+from summarizer.core.lexicon import MONTH_ABBREVIATIONS, MONTHS, WEEKDAYS, alternation
+from summarizer.core.taxonomy import Precision
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_WEEKDAY = "|".join(_WEEKDAYS)
-_MONTH_NAMES = "january|february|march|april|may|june|july|august|september|october|november|december"
-_MONTH = rf"(?:{_MONTH_NAMES}|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"
+_WEEKDAY = alternation(WEEKDAYS)
+_MONTH_NAMES = alternation(MONTHS)
+_MONTH = rf"(?:{_MONTH_NAMES}|{alternation(MONTH_ABBREVIATIONS)})\.?"
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[89]|20)\d\d"
 
@@ -80,7 +80,7 @@ def resolve(expression: str, precision: Precision, published: dt.date | None) ->
 def _same_weekday(words: str, published: dt.date | None) -> dt.date | None:
     """A weekday named on its own publication day means that day (dateparser goes back a week)."""
     first = words.split(maxsplit=1)[0].lower().rstrip(",")
-    if published is not None and first in _WEEKDAYS and _WEEKDAYS.index(first) == published.weekday():
+    if published is not None and first in WEEKDAYS and WEEKDAYS.index(first) == published.weekday():
         return published
     return None
 

@@ -8,7 +8,8 @@ Two kinds of failure are handled in two places, on purpose:
 * answers that fail validation are re-asked by instructor with the specific validation error.
 
 A backend is only a `Transport`: a function from an OpenAI-style request to an OpenAI
-``ChatCompletion``. `local_backend` and `openai_backend` provide the two real ones.
+``ChatCompletion``. `summarizer.model.transports` implements it for llama.cpp in process and
+for OpenAI-compatible servers.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from summarizer.config import Settings
-from summarizer.errors import DeadlineExceeded, ModelError, TransientModelError
+from summarizer.core.config import Settings
+from summarizer.core.errors import DeadlineExceeded, ModelError, TransientModelError
 
 T = TypeVar("T", bound=BaseModel)
 Request = dict[str, Any]

@@ -8,11 +8,12 @@ schema is built per article so that the grammar only admits numbers and keys tha
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar, Union, cast
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from summarizer.taxonomy import EVENT_HIERARCHY, ActorKind, ActorRole, EventType, SubEventType
+from summarizer.core.taxonomy import EVENT_HIERARCHY, ActorKind, ActorRole, EventType, SubEventType
 
 NOT_CASUALTY = "not_casualty"
 MAX_RELATED = 3
@@ -142,3 +143,13 @@ def keyed_items(draft: BaseModel, keys: list[str], item: type[DraftT]) -> dict[s
 
 def _literal(values: list[Any]) -> Any:
     return Literal.__getitem__(tuple(values))
+
+
+@dataclass(frozen=True)
+class Drafts:
+    """Everything the model said about one article, keyed back to the document's candidates."""
+
+    events: EventsDraft
+    figures: dict[str, FigureDraft]
+    entities: EntitiesDraft
+    quotes: dict[str, QuoteDraft]

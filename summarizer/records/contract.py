@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from summarizer.taxonomy import (
+from summarizer.core.taxonomy import (
     ActorKind,
     ActorRole,
     EventType,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from summarizer.errors import ConfigError
+from summarizer.core.errors import ConfigError
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,13 @@ from typing import Any, TypeVar
 import click
 from pydantic import ValidationError
 
-from summarizer.config import Settings
-from summarizer.contract import ArticleSummary
-from summarizer.errors import ConfigError, InputError, ModelError, SummarizerError, one_line
-from summarizer.evaluation.cache import Mode
-from summarizer.ingest import read_article
-from summarizer.output import DirectorySink, Failure, Format, Result, StreamSink
+from summarizer.core.config import Settings
+from summarizer.core.errors import ConfigError, InputError, ModelError, SummarizerError, one_line
+from summarizer.model.recording import Mode
 from summarizer.pipeline import Summarizer
+from summarizer.records.contract import ArticleSummary
+from summarizer.records.writers import DirectorySink, Failure, Format, Result, StreamSink
+from summarizer.text.ingest import read_article
 
 EXIT_OK, EXIT_MODEL_FAILED, EXIT_USAGE = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
@@ -177,7 +177,8 @@ def evaluate(**params: Any) -> None:
 
     By default recorded responses are replayed and anything unrecorded is run and recorded.
     """
-    from summarizer.evaluation.harness import EvalOptions, run_eval, write_baseline
+    from summarizer.app.evals import EvalOptions, run_eval
+    from summarizer.evaluation.harness import write_baseline
     from summarizer.evaluation.reports import write_reports
 
     overrides = {key: params.pop(key) for key in ("provider", "model", "model_path")}
@@ -219,8 +220,8 @@ def serve(host: str, port: int, **options: Any) -> None:
     """Run the HTTP API (FastAPI on uvicorn); the model loads once, at start."""
     import uvicorn
 
-    from summarizer.config import ServiceSettings
-    from summarizer.service import RequestIdFilter, create_app
+    from summarizer.app.service import RequestIdFilter, create_app
+    from summarizer.core.config import ServiceSettings
 
     service_options = {k: options.pop(k) for k in ("workers", "queue_size", "request_timeout", "max_batch")}
     settings = _settings(options)

@@ -48,6 +48,15 @@ class DeadlineExceeded(ModelError):  # noqa: N818 (a condition, like TimeoutErro
     code = "timeout"
 
 
+class InternalError(SummarizerError):
+    """A fault of this program on one article (a bug, not the input's or the model's fault).
+
+    Raised in place of whatever escaped, so that one article's failure is that article's
+    error record, and the other articles of a run or a batch go on."""
+
+    code = "internal_error"
+
+
 class TransientModelError(ModelError):
     """A failure worth retrying as is (a local generation that ran past its time limit)."""
 

@@ -10,51 +10,36 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 
-from summarizer.taxonomy import Outcome, Qualifier
+from summarizer.core.lexicon import (
+    ATTRIBUTION_CUES,
+    BACKGROUND_CUES,
+    CASUALTY_STEMS,
+    MONTH_ABBREVIATIONS,
+    MONTHS,
+    NOT_HEADCOUNT_UNITS,
+    NUMBER_SCALES,
+    NUMBER_TENS,
+    NUMBER_UNITS,
+    OUTCOME_STEMS,
+    QUALIFIERS,
+    VAGUE_AMOUNTS,
+    WEEKDAYS,
+    Unharmed,
+    alternation,
+)
+from summarizer.core.taxonomy import Outcome, Qualifier
 
-Unharmed = Literal["unharmed"]
-
-_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "dozen": 12,
-}  # fmt: skip
-_TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
-}  # fmt: skip
-_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
-# ACLED codes the most conservative reading of a vague amount: "tens" 10, "dozens" 12,
-# "hundreds" 100. Words with no number in them at all get no count.
-_VAGUE = {
-    "tens of thousands": 10_000, "hundreds of thousands": 100_000,
-    "tens": 10, "dozens": 12, "scores": 20, "hundreds": 100, "thousands": 1_000,
-    "several": None, "many": None, "numerous": None, "a few": None,
-}  # fmt: skip
-_QUALIFIERS: dict[str, Qualifier] = {
-    "at least": "at_least", "no fewer than": "at_least", "a minimum of": "at_least",
-    "more than": "more_than", "over": "more_than", "upwards of": "more_than",
-    "in excess of": "more_than",
-    "about": "about", "around": "about", "approximately": "about", "roughly": "about",
-    "nearly": "about", "almost": "about", "some": "about", "an estimated": "about",
-    "close to": "about", "estimated": "about",
-    "up to": "up_to", "as many as": "up_to", "at most": "up_to", "fewer than": "up_to",
-    "less than": "up_to", "under": "up_to",
-}  # fmt: skip
-
-_WORD = "|".join(sorted([*_UNITS, *_TENS], key=len, reverse=True))
-_SCALE = "|".join(_SCALES)
+_NUMBER_WORD = "|".join(sorted([*NUMBER_UNITS, *NUMBER_TENS], key=len, reverse=True))
+_SCALE = "|".join(NUMBER_SCALES)
 _DIGITS = r"\d{1,3}(?:,\d{3})+|\d+"
 _NUMBER = (
     rf"(?:(?:{_DIGITS})(?:\.\d+)?(?:\s+(?:{_SCALE}))?"
-    rf"|(?:an?\s+|half\s+a\s+)?(?:(?:{_WORD})(?:[-\s](?:{_WORD}))?)(?:\s+(?:{_SCALE}))*"
+    rf"|(?:an?\s+|half\s+a\s+)?(?:(?:{_NUMBER_WORD})(?:[-\s](?:{_NUMBER_WORD}))?)(?:\s+(?:{_SCALE}))*"
     rf"|an?\s+(?:{_SCALE})(?:\s+(?:{_SCALE}))*)"
 )
-_VAGUE_RX = "|".join(re.escape(w) for w in sorted(_VAGUE, key=len, reverse=True))
-_QUAL_RX = "|".join(re.escape(q) for q in sorted(_QUALIFIERS, key=len, reverse=True))
+_VAGUE_RX = "|".join(re.escape(w) for w in sorted(VAGUE_AMOUNTS, key=len, reverse=True))
+_QUAL_RX = "|".join(re.escape(q) for q in sorted(QUALIFIERS, key=len, reverse=True))
 _FIGURE = re.compile(
     rf"\b(?:(?P<qual>{_QUAL_RX})\s+)?"
     rf"(?:between\s+(?P<lo>{_NUMBER})\s+and\s+(?P<hi>{_NUMBER})"
@@ -62,22 +47,9 @@ _FIGURE = re.compile(
     rf"|(?P<vague>{_VAGUE_RX}))\b",
     re.IGNORECASE,
 )
-_NOT_A_HEADCOUNT = re.compile(
-    r"^(?:-?\s*(?:years?|year-old|months?|weeks?|days?|hours?|minutes?|seconds?|miles?|km|"
-    r"kilomet(?:er|re)s?|met(?:er|re)s?|feet|foot|percent|per\s+cent|%|times|dollars?|euros?|"
-    r"pounds?|tons?|tonnes?|a\.m\.|p\.m\.|am\b|pm\b|o'clock|:\d|st\b|nd\b|rd\b|th\b|"
-    r"kg|kilograms?|litres?|liters?|acres?|hectares?))",
-    re.IGNORECASE,
-)
-_MONTH_BEFORE = re.compile(
-    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*$", re.IGNORECASE
-)
-_CASUALTY_WORDS = re.compile(
-    r"\b(?:kill|dead|death|died|die|dying|wound|injur|hurt|casualt|missing|abduct|kidnap|"
-    r"captur|prisoner|hostage|detain|arrest|displac|fled|flee|homeless|bod(?:y|ies)|massacr|"
-    r"execut|slain|lost\s+their\s+lives|toll|fatalit|victim|shot|behead|disappear|perish)",
-    re.IGNORECASE,
-)
+_NOT_A_HEADCOUNT = re.compile(rf"^(?:-?\s*(?:{alternation(NOT_HEADCOUNT_UNITS)}))", re.IGNORECASE)
+_MONTH_BEFORE = re.compile(rf"(?:{alternation(MONTH_ABBREVIATIONS)})[a-z]*\.?\s*$", re.IGNORECASE)
+_CASUALTY_WORDS = re.compile(rf"\b(?:{alternation(CASUALTY_STEMS)})", re.IGNORECASE)
 _PHRASE_END = re.compile(r"[,;:.!?()]|\s--?\s|\s—")
 _VICTIMS_END = re.compile(
     r"[,;:.!?()]|\s--?\s|\s—|\b(?:were|was|are|is|have|has|had|been|being|died|dead|killed|"
@@ -95,26 +67,11 @@ _CLAUSE_STOP = re.compile(
     re.IGNORECASE,
 )
 _LISTING = re.compile(r"\b(?:and|or|including|among\s+them|among\s+whom|of\s+whom)\b", re.IGNORECASE)
-_OUTCOME_STEMS: dict[Outcome | Unharmed, str] = {
-    "killed": r"kill|dead\b|died|die\b|dying|deaths?\b|slain|massacr|execut|perish|neutrali[sz]|"
-    r"lost\s+their\s+lives|fatalit|bodies",
-    "injured": r"wound|injur|hurt",
-    "missing": r"missing|disappear|unaccounted",
-    "captured": r"captur|abduct|kidnap|arrest|detain|taken\s+(?:prisoner|hostage|captive|away)"
-    r"|been\s+taken\b(?!\s+to\b)|hostage",
-    "displaced": r"displac|fled|flee|homeless|evacuat|refugee|forced\s+from"
-    r"|left\s+(?:the\s+area|their\s+homes)",
-    "unharmed": r"freed|releas|escap|rescued|survived|unharmed|unhurt",
-}
-_OUTCOME_WORDS = [(o, re.compile(rf"\b(?:{stems})", re.IGNORECASE)) for o, stems in _OUTCOME_STEMS.items()]
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_OUTCOME_WORDS = [(o, re.compile(rf"\b(?:{stems})", re.IGNORECASE)) for o, stems in OUTCOME_STEMS.items()]
 _BACKGROUND = re.compile(
-    rf"\bsince\s+(?!(?:{_WEEKDAYS}|yesterday|dawn|last\s+night|early|this\s+morning)\b)"
-    r"|\b(?:last|this|past|previous)\s+(?:year|decade)\b|\bin\s+(?:19|20)\d\d\b"
-    rf"|\bin\s+(?:{_MONTHS})\b|\bover\s+the\s+(?:past|last)\s+\w+|\bso\s+far\b|\bin\s+total\b"
-    r"|\b(?:days?|weeks?|months?|years?)\s+(?:after|before|earlier|ago)\b"
-    r"|\b(?:war|conflict|insurgency|fighting)\s+(?:this\s+year\s+)?(?:has|have)\s+killed\b",
+    "|".join(
+        cue.format(weekdays=alternation(WEEKDAYS), months=alternation(MONTHS)) for cue in BACKGROUND_CUES
+    ),
     re.IGNORECASE,
 )
 _AGGREGATE = re.compile(
@@ -122,11 +79,7 @@ _AGGREGATE = re.compile(
 )
 _CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?=(?:and|but|while|bringing|making|when|after|as)\b)|\s+-{1,2}\s|—")
 _OPENING_ADVERBIAL = re.compile(r"[^,]{1,40},")
-_ATTRIBUTION = re.compile(
-    r"\b(?:said|says|say|told|tells|reported|reports|claimed|claims|stated|announced|added|"
-    r"according\s+to|quoted|cited|estimated|confirmed)\b",
-    re.IGNORECASE,
-)
+_ATTRIBUTION = re.compile(rf"\b(?:{alternation(ATTRIBUTION_CUES)})\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -251,9 +204,9 @@ def _listed_with(text: str, first: Quantity, second: Quantity) -> bool:
 
 
 def _quantity(m: re.Match[str]) -> Quantity | None:
-    qualifier: Qualifier = _QUALIFIERS[m["qual"].lower()] if m["qual"] else "exact"
+    qualifier: Qualifier = QUALIFIERS[m["qual"].lower()] if m["qual"] else "exact"
     if m["vague"]:
-        return Quantity(m.start(), m.end(), m[0], _VAGUE[m["vague"].lower()], None, "vague")
+        return Quantity(m.start(), m.end(), m[0], VAGUE_AMOUNTS[m["vague"].lower()], None, "vague")
     low_text, high_text = (m["lo"], m["hi"]) if m["lo"] else (m["a"], m["b"])
     low = number_value(low_text)
     high = number_value(high_text) if high_text else None
@@ -267,9 +220,9 @@ def number_value(words: str) -> int | None:
     cleaned = words.strip().lower().replace(",", "")
     if re.fullmatch(r"\d+(?:\.\d+)?(?:\s+\w+)?", cleaned):
         head, _, scale = cleaned.partition(" ")
-        if scale and scale not in _SCALES:
+        if scale and scale not in NUMBER_SCALES:
             return None
-        return int(float(head) * _SCALES.get(scale, 1))
+        return int(float(head) * NUMBER_SCALES.get(scale, 1))
     tokens = [t for t in re.split(r"[-\s]+", cleaned) if t]
     halve = tokens[:2] == ["half", "a"]
     if halve:
@@ -280,12 +233,12 @@ def number_value(words: str) -> int | None:
         return None
     total, current = 0, 0
     for token in tokens:
-        if token in _SCALES or token == "dozen":
-            current = max(current, 1) * _SCALES.get(token, 12)
+        if token in NUMBER_SCALES or token == "dozen":
+            current = max(current, 1) * NUMBER_SCALES.get(token, 12)
             if current >= 1_000:
                 total, current = total + current, 0
-        elif token in _UNITS or token in _TENS:
-            current += _UNITS.get(token, 0) + _TENS.get(token, 0)
+        elif token in NUMBER_UNITS or token in NUMBER_TENS:
+            current += NUMBER_UNITS.get(token, 0) + NUMBER_TENS.get(token, 0)
         else:
             return None
     value = total + current

@@ -16,11 +16,11 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from summarizer.contract import ArticleSummary
-from summarizer.errors import DeadlineExceeded
-from summarizer.ingest import Article
+from summarizer.core.errors import DeadlineExceeded
+from summarizer.model.interface import DEADLINE
 from summarizer.pipeline import Summarizer
-from summarizer.providers import DEADLINE
+from summarizer.records.contract import ArticleSummary
+from summarizer.text.ingest import Article
 
 
 class Busy(Exception):  # noqa: N818 (an answer to give, not a failure)

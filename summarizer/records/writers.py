@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from summarizer.contract import SCHEMA_VERSION, ArticleSummary, Event, Evidence
+from summarizer.records.contract import SCHEMA_VERSION, ArticleSummary, Event, Evidence
 
 Format = Literal["json", "jsonl", "markdown"]
 

@@ -14,12 +14,12 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from summarizer.document import Document
-from summarizer.errors import ConfigError
+from summarizer.core.errors import ConfigError
+from summarizer.text.document import Document
 
 Messages = list[dict[str, str]]
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]
 _CANDIDATE_DIRS = (_PACKAGE / "_prompts", _PACKAGE.parent / "prompts")
 
 

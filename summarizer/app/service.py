@@ -27,9 +27,9 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from summarizer.config import ServiceSettings, Settings
-from summarizer.contract import ArticleSummary
-from summarizer.errors import (
+from summarizer.app.jobs import Busy, JobQueue
+from summarizer.core.config import ServiceSettings, Settings
+from summarizer.core.errors import (
     ConfigError,
     DeadlineExceeded,
     InputError,
@@ -37,11 +37,11 @@ from summarizer.errors import (
     SummarizerError,
     one_line,
 )
-from summarizer.ingest import Article, make_article
-from summarizer.jobs import Busy, JobQueue
 from summarizer.pipeline import Summarizer
+from summarizer.records.contract import ArticleSummary
+from summarizer.text.ingest import Article, make_article
 
-log = logging.getLogger("summarizer.service")
+log = logging.getLogger("summarizer.app.service")
 REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
 _BEARER = HTTPBearer(auto_error=False)
 

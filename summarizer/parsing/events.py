@@ -11,17 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from summarizer.alignment import Alignment, TextIndex
-from summarizer.attribution import Source
-from summarizer.contract import Actor, Casualty, Event, EventDate, Evidence, Location, Quote, Summary
-from summarizer.dates import resolve
-from summarizer.document import Document, FigureCandidate, QuoteCandidate
-from summarizer.drafts import NO_DATE, NOT_CASUALTY, EventDraft
-from summarizer.extraction import Drafts
-from summarizer.figures import attribution_between, victims_after
-from summarizer.sentences import Sentence
-from summarizer.support import CLAIMANT, SPEAKER, Credit, Problem, hints_for, names_agree
-from summarizer.taxonomy import LocationRole
+from summarizer.core.taxonomy import LocationRole
+from summarizer.core.types import CLAIMANT, SPEAKER, Credit, Problem
+from summarizer.model.drafts import NO_DATE, NOT_CASUALTY, Drafts, EventDraft
+from summarizer.records.contract import Actor, Casualty, Event, EventDate, Evidence, Location, Quote, Summary
+from summarizer.text.alignment import Alignment, TextIndex
+from summarizer.text.attribution import Source
+from summarizer.text.dates import resolve
+from summarizer.text.document import Document, FigureCandidate, QuoteCandidate
+from summarizer.text.figures import attribution_between, victims_after
+from summarizer.text.names import hints_for, names_agree
+from summarizer.text.sentences import Sentence
 
 
 def build_events(doc: Document, drafts: Drafts) -> tuple[list[Event], list[Problem]]:

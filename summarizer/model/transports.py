@@ -22,10 +22,10 @@ from typing import Any
 import openai
 from openai.types.chat import ChatCompletion
 
-from summarizer.config import Settings
-from summarizer.errors import ConfigError, TransientModelError
-from summarizer.model_files import EMBEDDED, ensure_model_file
-from summarizer.providers import StructuredModel, Transport, check_deadline, time_left
+from summarizer.core.config import Settings
+from summarizer.core.errors import ConfigError, TransientModelError
+from summarizer.model.files import EMBEDDED, ensure_model_file
+from summarizer.model.interface import StructuredModel, Transport, check_deadline, time_left
 
 _PASSED = ("messages", "temperature", "seed", "max_tokens")
 

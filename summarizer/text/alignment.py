@@ -28,17 +28,11 @@ from operator import methodcaller
 
 from rapidfuzz import fuzz, process
 
-from summarizer.taxonomy import MatchKind
+from summarizer.core.lexicon import DASHES, DOUBLE_QUOTES, SINGLE_QUOTES
+from summarizer.core.normal_form import NormalizedText, normalize
+from summarizer.core.taxonomy import MatchKind
 
-_SPECIAL = re.compile(r"\s+|[^\x00-\x7f]")
 _WORD = re.compile(r"\w+")
-_FOLD = str.maketrans(
-    {
-        **dict.fromkeys("‘’‚‛′`´", "'"),
-        **dict.fromkeys("“”„‟″«»", '"'),
-        **dict.fromkeys("‐‑‒–—―−", "-"),
-    }
-)  # the same three families as the needle patterns' classes below
 
 
 @dataclass(frozen=True)
@@ -57,70 +51,6 @@ class FuzzyThresholds:
     min_density: float = 0.6
     token_similarity: float = 80.0
     max_anchors: int = 40
-
-
-def normalize(text: str) -> str:
-    """The comparison form of a string (see the module docstring); used for needles."""
-    return _Normalized(text).text.strip()
-
-
-class _Normalized:
-    """A normalized copy of a text with, for each of its characters, the original span."""
-
-    def __init__(self, text: str) -> None:
-        pieces: list[str] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        cursor = 0
-        last_space = False
-        for m in _SPECIAL.finditer(text):
-            if m.start() < cursor:  # a combining mark already folded into its base
-                continue
-            cluster = m.start()
-            if cluster > cursor and unicodedata.combining(m[0][0]):
-                cluster -= 1  # an ASCII base letter belongs with the marks that follow it
-            if cluster > cursor:
-                pieces.append(text[cursor:cluster].lower())
-                starts.extend(range(cursor, cluster))
-                ends.extend(range(cursor + 1, cluster + 1))
-                last_space = False
-            if m[0].isspace():
-                cursor = m.end()
-                if not last_space:
-                    pieces.append(" ")
-                    starts.append(m.start())
-                    ends.append(m.end())
-                    last_space = True
-                continue
-            cursor = m.end()
-            while cursor < len(text) and unicodedata.combining(text[cursor]):
-                cursor += 1
-            folded = _fold(text[cluster:cursor])
-            pieces.append(folded)
-            starts.extend([cluster] * len(folded))
-            ends.extend([cursor] * len(folded))
-            last_space = folded.isspace() if folded else last_space
-        if cursor < len(text):
-            pieces.append(text[cursor:].lower())
-            starts.extend(range(cursor, len(text)))
-            ends.extend(range(cursor + 1, len(text) + 1))
-        self.text = "".join(pieces)
-        self.starts = starts
-        self.ends = ends
-
-    def original(self, start: int, end: int) -> tuple[int, int]:
-        return self.starts[start], self.ends[end - 1]
-
-    def splits(self, start: int, end: int) -> bool:
-        """Whether a match begins or ends inside one character's folded form ("İ" -> "i̇")."""
-        inside_start = 0 < start < len(self.starts) and self.starts[start] == self.starts[start - 1]
-        inside_end = 0 < end < len(self.starts) and self.starts[end] == self.starts[end - 1]
-        return inside_start or inside_end
-
-
-def _fold(cluster: str) -> str:
-    folded = unicodedata.normalize("NFKC", cluster).casefold().translate(_FOLD)
-    return " " if folded.isspace() else folded
 
 
 class _Identity:
@@ -145,7 +75,7 @@ class TextIndex:
         self.text = text
         self.thresholds = thresholds or FuzzyThresholds()
         simple = unicodedata.is_normalized("NFKC", text) and len(text.casefold()) == len(text)
-        self._view: _Identity | _Normalized = _Identity(text) if simple else _Normalized(text)
+        self._view: _Identity | NormalizedText = _Identity(text) if simple else NormalizedText(text)
         self._indexed = False
         self._starts = array("l")
         self._ends = array("l")
@@ -193,7 +123,7 @@ class TextIndex:
         return Alignment(at, at + len(needle), "exact") if at >= 0 else None
 
     def _normalized(self, needle: str, bounds: tuple[int, int]) -> Alignment | None:
-        folding = isinstance(self._view, _Normalized)
+        folding = isinstance(self._view, NormalizedText)
         lo, hi = self._view_bounds(bounds)
         simple = normalize(needle) if folding else " ".join(_folded(needle).split())
         view = self._view
@@ -318,13 +248,10 @@ def _folded(needle: str) -> str:
     return unicodedata.normalize("NFKC", needle).casefold()
 
 
-_SINGLE_QUOTES = "'‘’‚‛′`´"
-_DOUBLE_QUOTES = '"“”„‟″«»'
-_DASHES = "-‐‑‒–—―−"
 _CLASSES = {
-    **dict.fromkeys(_SINGLE_QUOTES, "[" + re.escape(_SINGLE_QUOTES) + "]"),
-    **dict.fromkeys(_DOUBLE_QUOTES, "[" + re.escape(_DOUBLE_QUOTES) + "]"),
-    **dict.fromkeys(_DASHES, "[" + re.escape(_DASHES) + r"]\s*"),
+    **dict.fromkeys(SINGLE_QUOTES, "[" + re.escape(SINGLE_QUOTES) + "]"),
+    **dict.fromkeys(DOUBLE_QUOTES, "[" + re.escape(DOUBLE_QUOTES) + "]"),
+    **dict.fromkeys(DASHES, "[" + re.escape(DASHES) + r"]\s*"),
 }
 
 

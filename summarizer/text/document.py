@@ -11,10 +11,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from summarizer.alignment import TextIndex
-from summarizer.attribution import Source, source_of
-from summarizer.dates import DateMention, find_dates
-from summarizer.figures import (
+from summarizer.core.lexicon import (
+    IMPERATIVES,
+    INJECTION_CUES,
+    SPEAKER_PRONOUN_FRAMES,
+    SUB_EVENT_CUES,
+    alternation,
+)
+from summarizer.text.alignment import TextIndex
+from summarizer.text.attribution import Source, source_of
+from summarizer.text.dates import DateMention, find_dates
+from summarizer.text.figures import (
     Quantity,
     attribution_between,
     find_quantities,
@@ -22,35 +29,19 @@ from summarizer.figures import (
     mentions_casualties,
     phrase_after,
 )
-from summarizer.ingest import Article
-from summarizer.quotations import Quotation, find_quotations
-from summarizer.sentences import Sentence, sentence_at, split_sentences
-from summarizer.taxonomy import SUB_EVENT_CUES
+from summarizer.text.ingest import Article
+from summarizer.text.quotations import Quotation, find_quotations
+from summarizer.text.sentences import Sentence, sentence_at, split_sentences
 
 MAX_DATE_CANDIDATES = 12
 LEAD_SENTENCES = 2
 MAX_TYPE_HINTS = 4
-_ADDRESSES_READER = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}?\b(?:previous|prior|above|earlier|all|any|"
-    r"your|these|the)\b[^.]{0,30}?\b(?:instructions?|prompts?|rules?|directions?|guidelines?)\b"
-    r"|\bnew\s+instructions?\b|\b(?:system|developer)\s+(?:prompt|message|instructions?)\b"
-    r"|\byou\s+(?:are|must|should|will)\s+(?:now\s+)?(?:an?\s+)?(?:ai|assistant|language\s+model|"
-    r"required\s+to|output|report|answer|respond)\b|^\s*(?:assistant|system|user)\s*:",
-    re.IGNORECASE,
-)
+_ADDRESSES_READER = re.compile(alternation(INJECTION_CUES), re.IGNORECASE)
 _DATELINE = re.compile(r"\s*[A-Z][A-Z .'’-]+,[^\n—–]{0,60}?\s[—–]\s")
 """``KABUL, Jan 11 (AFP) — `` and the like: where and when the story was filed."""
-_IMPERATIVE = re.compile(
-    r"\W*(?:output|report|say|write|answer|respond|return|print|state|list|include|add|pretend|"
-    r"act|tell|claim|reply|generate|produce|summari[sz]e|ignore|disregard)\b",
-    re.IGNORECASE,
-)
+_IMPERATIVE = re.compile(rf"\W*(?:{alternation(IMPERATIVES)})\b", re.IGNORECASE)
 _SECOND_PERSON = re.compile(r"\b(?:you|your)\b", re.IGNORECASE)
-_PRONOUN_SPEAKER = re.compile(
-    r"\b(?:he|she|they)\s+(?:said|says|told|added|claimed|warned|insisted)\b"
-    r"|\b(?:said|says|added)\s+(?:he|she|they)\b|\b(?:he|she|they)\s+\w+\s+that\b",
-    re.IGNORECASE,
-)
+_PRONOUN_SPEAKER = re.compile(alternation(SPEAKER_PRONOUN_FRAMES), re.IGNORECASE)
 
 
 @dataclass(frozen=True)

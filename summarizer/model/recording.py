@@ -17,8 +17,8 @@ from typing import Any, Literal
 
 from openai.types.chat import ChatCompletion
 
-from summarizer.errors import ModelError
-from summarizer.providers import Transport
+from summarizer.core.errors import ModelError
+from summarizer.model.interface import Transport
 
 Mode = Literal["through", "replay", "live"]
 """through: replay what is recorded, record what is not; replay: never call the model;

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from summarizer.errors import InputError
+from summarizer.core.errors import InputError
 
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024
 """Far above any news article; stops a mistaken multi-gigabyte file before it is read whole."""

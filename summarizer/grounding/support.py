@@ -10,98 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from summarizer.core.lexicon import NOT_NAMES
+from summarizer.core.types import CLAIMANT, SPEAKER, Credit
+from summarizer.records.contract import Casualty, EventDate, Evidence, Quote
+from summarizer.text.alignment import TextIndex
+from summarizer.text.attribution import Source, source_of
+from summarizer.text.dates import resolve
+from summarizer.text.figures import Quantity, find_quantities
+from summarizer.text.names import names_agree, names_match
+from summarizer.text.sentences import Sentence, sentence_at
 
-from summarizer.alignment import TextIndex, normalize
-from summarizer.attribution import Source, source_of
-from summarizer.contract import Casualty, EventDate, Evidence, Quote
-from summarizer.dates import resolve
-from summarizer.figures import Quantity, find_quantities
-from summarizer.sentences import Sentence, sentence_at
-
-_NAME_SIMILARITY = 80.0  # one letter in six differs: "Qusair" and "Qusayr" score 83
-_JOINERS = re.compile(r"\s+(?:for|of|in|from|at|close\s+to|near|on|with|based\s+in)\s+", re.IGNORECASE)
-_FILLER = {"the", "a", "an", "one", "some", "two", "three", "its", "his", "her", "their", "of", "and"}
-_WORD = re.compile(r"[\w'’-]+")
 _NUMERAL = re.compile(r"\d(?:[\d,.]*\d)?")
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:al-|bin\s+|de\s+|of\s+)?[A-Z][\w'’-]*)*")
-_NOT_NAMES = {
-    "The", "A", "An", "In", "On", "At", "After", "Before", "During", "As", "It", "He", "She",
-    "They", "We", "This", "That", "These", "Those", "Its", "His", "Her", "Their", "And", "But",
-    "Some", "At least", "More", "Most", "Many", "Several", "One", "Two", "Three", "Four", "Five",
-}  # fmt: skip
-_DEMONYMS = {
-    "syria": "syrian", "lebanon": "lebanese", "iraq": "iraqi", "iran": "iranian",
-    "israel": "israeli", "turkey": "turkish", "jordan": "jordanian", "egypt": "egyptian",
-    "libya": "libyan", "yemen": "yemeni", "afghanistan": "afghan", "pakistan": "pakistani",
-    "russia": "russian", "ukraine": "ukrainian", "britain": "british", "france": "french",
-    "america": "american", "sudan": "sudanese", "somalia": "somali", "nigeria": "nigerian",
-    "mali": "malian", "ethiopia": "ethiopian", "kenya": "kenyan", "palestine": "palestinian",
-}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Hint:
-    """The closest text to a value that was not found: what a re-ask shows the model."""
-
-    text: str
-    sentence: int
-    score: float
-
-
-@dataclass(frozen=True)
-class Credit:
-    """Crediting a figure or a quote to who gives it: the field, what it is credited for, and
-    how many sentences back the one credited may be named when no reporting frame names them."""
-
-    role: str
-    what: str
-    lookback: int
-
-    def mismatch(self, name: str, framed: str) -> str:
-        return f"{self.role} {name!r} but the text attributes the {self.what} to {framed!r}"
-
-    def not_near(self, name: str) -> str:
-        return f"{self.role} {name!r} is not named near the {self.what}"
-
-
-CLAIMANT = Credit("claimant", "figure", lookback=2)
-SPEAKER = Credit("speaker", "quote", lookback=1)
-
-
-@dataclass
-class Problem:
-    """A value that failed a check. ``retry`` tries a corrected value from a re-ask and
-    returns None when it is accepted (and installed), else the new reason; a problem without
-    ``retry`` cannot be fixed by asking (a count, for one, is never the model's to give)."""
-
-    path: str
-    label: str
-    value: Any
-    reason: str
-    hints: list[Hint] = field(default_factory=list)
-    retry: Callable[[str], str | None] | None = None
-
-
-def hints_for(
-    index: TextIndex, sentences: list[Sentence], value: str, region: tuple[int, int] | None, limit: int = 3
-) -> list[Hint]:
-    """The texts nearest to a value that was not found, best first, one per sentence: shown in a
-    re-ask as the answers to choose from."""
-    scopes = [s for s in sentences if region is None or (region[0] <= s.start < region[1])]
-    found: dict[str, Hint] = {}
-    for sentence in scopes:
-        near = index.nearest(value, (sentence.start, sentence.end))
-        if near is None:
-            continue
-        text = " ".join(index.text[near.start : near.end].split())
-        if text and (text not in found or found[text].score < near.score):
-            found[text] = Hint(text, sentence.number, near.score)
-    return sorted(found.values(), key=lambda h: -h.score)[:limit]
 
 
 @dataclass(frozen=True)
@@ -156,7 +78,7 @@ def name_reason(text: str, name: str, evidence: list[Evidence], what: str) -> st
     "Hezbollah", "Lebanese" for "Lebanon") and spelling variants ("Qusair", "Qusayr")."""
     if not evidence:
         return f"{what} {name!r} has no evidence"
-    if any(_names_match(name, text[e.start : e.end]) for e in evidence):
+    if any(names_match(name, text[e.start : e.end]) for e in evidence):
         return None
     shown = " ".join(text[evidence[0].start : evidence[0].end].split())
     return f"{what} {name!r} is not what its evidence says ({shown!r})"
@@ -224,7 +146,7 @@ def summary_reason(index: TextIndex, summary: str, trusted: list[Sentence]) -> s
             return f"the summary says {written!r}, a number the article does not state"
     for m in _CAPITALISED.finditer(summary):
         name = m[0]
-        if name in _NOT_NAMES or (m.start() == 0 and " " not in name):
+        if name in NOT_NAMES or (m.start() == 0 and " " not in name):
             continue
         if not _name_in(index, name, trusted):
             return f"the summary names {name!r}, which the article does not"
@@ -236,29 +158,6 @@ def _numeral(written: str) -> str:
     return written.replace(",", "")
 
 
-def names_agree(a: str, b: str) -> bool:
-    """Two mentions of one source: same head noun, or one's words all within the other's."""
-    if _names_match(a, b) or _names_match(b, a):
-        return True
-    words_a, words_b = _content_words(a), _content_words(b)
-    if words_a and words_b and (words_a <= words_b or words_b <= words_a):
-        return True
-    return _head(a) == _head(b) != ""
-
-
-def _names_match(name: str, written: str) -> bool:
-    n, w = normalize(name), normalize(written)
-    if not n:
-        return False
-    if n == w or n in w or _demonym_form(n) == _demonym_form(w):
-        return True
-    return fuzz.ratio(n, w) >= _NAME_SIMILARITY or (fuzz.partial_ratio(n, w) >= 95 and len(n) >= 4)
-
-
-def _demonym_form(word: str) -> str:
-    return _DEMONYMS.get(word, word)
-
-
 def _name_in(index: TextIndex, name: str, trusted: list[Sentence]) -> bool:
     found = index.align(name)
     if found is None:
@@ -268,17 +167,6 @@ def _name_in(index: TextIndex, name: str, trusted: list[Sentence]) -> bool:
 
 def _within(text: str, evidence: Evidence, words: str) -> bool:
     return TextIndex(text[evidence.start : evidence.end]).align(words) is not None
-
-
-def _content_words(name: str) -> set[str]:
-    return {w for w in _WORD.findall(normalize(name)) if w not in _FILLER}
-
-
-def _head(name: str) -> str:
-    """The head noun of a source's name: the last word before "for", "of", "close to"…"""
-    core = _JOINERS.split(normalize(name))[0]
-    words = [w for w in _WORD.findall(core) if w not in _FILLER]
-    return words[-1] if words else ""
 
 
 def _short(text: str) -> str:

@@ -12,18 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from summarizer.sentences import Sentence
+from summarizer.core.lexicon import CLAUSE_BOUNDARIES, PRONOUNS, REPORTING_VERBS, alternation
+from summarizer.text.sentences import Sentence
 
-_VERB = (
-    r"said|says|say|told|tells|added|adds|claimed|claims|stated|announced|warned|insisted|"
-    r"reported|reports|demanded|explained|noted|wrote|declared|confirmed|estimated|urged|"
-    r"argued|alleged|accused|described|recalled|admitted|denied|acknowledged|conceded"
-)
+_VERB = alternation(REPORTING_VERBS)
 _VERB_RX = re.compile(rf"\b(?:{_VERB})\b", re.IGNORECASE)
 _ACCORDING = re.compile(r"\baccording\s+to\s+(?P<who>[^,.;:\"“”]{2,80}?)(?=\s*[,.;:\"“”]|$)", re.I)
 _BOUNDARY = re.compile(
-    r"[,;:\"“”]|\s-{1,2}\s|—|\b(?:as|and|but|while|whereas|when|after|because|although|that|"
-    r"which|who|whom|where|if)\b",
+    rf"[,;:\"“”]|\s-{{1,2}}\s|—|\b(?:{alternation(CLAUSE_BOUNDARIES)})\b",
     re.IGNORECASE,
 )
 _AFTER_QUOTE = re.compile(
@@ -38,7 +34,6 @@ _CLOSING_FRAME = re.compile(
     re.IGNORECASE,
 )
 """``…, the regional governor's office said.`` ending the sentence that holds the claim."""
-_PRONOUNS = {"he", "she", "they", "it", "we", "i"}
 _MAX_WORDS = 9
 
 
@@ -52,7 +47,7 @@ class Source:
 
     @property
     def is_pronoun(self) -> bool:
-        return self.text.casefold() in _PRONOUNS
+        return self.text.casefold() in PRONOUNS
 
 
 def source_of(

@@ -104,30 +104,6 @@ ACTOR_KINDS: tuple[ActorKind, ...] = get_args(ActorKind)
 ACTOR_ROLES: tuple[ActorRole, ...] = get_args(ActorRole)
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 
-SUB_EVENT_CUES: dict[SubEventType, str] = {
-    "armed_clash": r"clash|fought|fighting|gunbattle|firefight"
-    r"|attacked\s+(?:a|an|the)\s+(?:military|army)\s+(?:base|post|camp)",
-    "government_regains_territory": r"recaptur|retook|retaken|regain|entered|stormed",
-    "non_state_actor_overtakes_territory": r"seized\s+(?:control|the\s+town|the\s+city)|overran"
-    r"|captured\s+the\s+(?:town|city)",
-    "air_drone_strike": r"air\s*strike|airstrike|drone|warplane|aircraft|bombing\s+raid",
-    "shelling_artillery_missile_attack": r"shell(?:ed|ing)|artillery|mortar|rocket|missile",
-    "suicide_bomb": r"suicide\s+(?:bomb|attack)",
-    "remote_explosive_landmine_ied": r"roadside\s+bomb|landmine|improvised\s+explosive|\bIED\b|car\s+bomb",
-    "grenade": r"grenade",
-    "attack": r"gunmen\s+(?:on\s+\w+\s+)?(?:attacked|killed|raided|opened\s+fire)|massacre"
-    r"|raided\s+(?:a|the)\s+village",
-    "abduction_forced_disappearance": r"abduct|kidnap",
-    "peaceful_protest": r"(?-i:march(?:ed|es)?)\b|demonstrat|protest|rally",
-    "excessive_force_against_protesters": r"(?:fire|fired|shot)\s+(?:on|at)\s+(?:the\s+)?"
-    r"(?:protesters|demonstrators|marchers)",
-    "violent_demonstration": r"riot|torched|looted|burning\s+tyres",
-    "agreement": r"ceasefire|truce|peace\s+(?:deal|agreement)|signed\s+an?\s+\w*\s*agreement",
-    "arrests": r"arrest|detain",
-    "other": r"court|ruling|judge|verdict|central\s+bank|interest\s+rate|election",
-}
-"""Words that point to a sub-event type, offered to the model as hints, never applied alone."""
-
 _PARENT: dict[SubEventType, EventType] = {
     sub: parent for parent, subs in EVENT_HIERARCHY.items() for sub in subs
 }

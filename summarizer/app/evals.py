@@ -1,0 +1,117 @@
+"""``summarize eval``: run a provider over the fixtures through recorded responses, then hand
+the records to `summarizer.evaluation` to be scored and judged.
+
+This is the one place where the eval meets the pipeline: it gives each fixture's text to the
+same `Summarizer` the CLI uses, with a transport that replays (or records) the model's answers,
+so that a re-run costs no model call and CI replays exactly what the real model said.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from summarizer.core.config import Settings
+from summarizer.core.errors import ConfigError, SummarizerError
+from summarizer.evaluation.gold import Fixture, lint, load_fixtures
+from summarizer.evaluation.harness import ArticleRun, EvalReport, build_report
+from summarizer.evaluation.scoring import score_article
+from summarizer.model.prompting import prompt_version
+from summarizer.model.recording import CachingTransport, Cassette, Mode
+from summarizer.model.transports import model_name, offline_model, open_model
+from summarizer.pipeline import Summarizer
+from summarizer.records.contract import SCHEMA_VERSION, ArticleSummary
+from summarizer.text.ingest import make_article
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    fixtures: Path
+    cache: Path
+    baseline: Path
+    reports: Path
+    mode: Mode = "through"
+    update_baseline: bool = False
+    tolerance: float | None = None
+
+
+def identity_of(settings: Settings) -> dict[str, Any]:
+    """Everything that shapes the model's answers: the cache key and the report's header."""
+    return {
+        "provider": settings.provider,
+        "model": model_name(settings),
+        "prompt_version": prompt_version(),
+        "schema_version": SCHEMA_VERSION,
+        "params": {
+            "temperature": settings.temperature,
+            "seed": settings.seed,
+            "context_window": settings.context_window,
+            "reasks": settings.reasks,
+            "reask_rounds": settings.reask_rounds,
+            "reask_tokens": settings.reask_tokens,
+        },
+    }
+
+
+def run_eval(
+    settings: Settings, options: EvalOptions, on_article: Callable[[ArticleRun], None] | None = None
+) -> EvalReport:
+    fixtures = load_fixtures(options.fixtures)
+    problems = [f"{f.name}: {p}" for f in fixtures for p in lint(f)]
+    if problems:
+        raise ConfigError("fixtures do not pass the linter:\n  " + "\n  ".join(problems))
+    identity = identity_of(settings)
+    transport = CachingTransport(None, options.mode)
+    if options.mode == "replay":
+        model = offline_model(settings, transport)
+    else:
+        model = open_model(settings, wrap=transport.around)
+    summarizer = Summarizer(settings, model=model)
+    runs = []
+    for fixture in fixtures:
+        run = _run_one(summarizer, transport, fixture, identity, options)
+        runs.append(run)
+        if on_article is not None:
+            on_article(run)
+    return build_report(identity, runs, options.baseline, options.tolerance)
+
+
+def _run_one(
+    summarizer: Summarizer,
+    transport: CachingTransport,
+    fixture: Fixture,
+    identity: dict[str, Any],
+    options: EvalOptions,
+) -> ArticleRun:
+    meta = fixture.gold.article
+    article = make_article(
+        fixture.text, id=fixture.name, title=meta.title, source=meta.source, published=meta.published
+    )
+    cassette = Cassette.open(options.cache, fixture.name, identity, article.sha256, options.mode)
+    transport.cassette = cassette
+    run = ArticleRun(fixture)
+    started = time.perf_counter()
+    try:
+        record = summarizer.summarize(article)
+    except SummarizerError as exc:
+        run.error = f"{exc.code}: {exc}"
+        return run
+    finally:
+        run.seconds = time.perf_counter() - started
+        if cassette.recorded:
+            cassette.save(run.seconds)
+    run.cached = cassette.fully_replayed
+    run.live_seconds = cassette.seconds
+    record.usage.cached = run.cached
+    _write_record(options.reports, fixture.name, record)
+    run.score = score_article(fixture.name, record, fixture.gold, fixture.text)
+    return run
+
+
+def _write_record(folder: Path, name: str, record: ArticleSummary) -> None:
+    records = folder / "records"
+    records.mkdir(parents=True, exist_ok=True)
+    (records / f"{name}.json").write_text(record.model_dump_json(indent=2) + "\n", encoding="utf-8")
