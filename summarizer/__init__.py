@@ -5,6 +5,8 @@
 >>> record.events[0].casualties[0].evidence[0]  # doctest: +SKIP
 """
 
+import logging
+
 from summarizer.core.config import Settings
 from summarizer.core.errors import ConfigError, InputError, ModelError, SummarizerError
 from summarizer.pipeline import Summarizer, asummarize, summarize
@@ -27,3 +29,7 @@ __all__ = [
     "read_article",
     "summarize",
 ]
+
+# A library does not print: without a handler of the caller's, log records go nowhere (the CLI
+# prints its own one-line messages; the service configures logging for its operators).
+logging.getLogger("summarizer").addHandler(logging.NullHandler())

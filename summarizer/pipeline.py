@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import threading
 import time
 from functools import partial
 
 from summarizer.core.config import Settings
+from summarizer.core.errors import InternalError, SummarizerError
 from summarizer.grounding.validator import ReaskBudget, ground
 from summarizer.model.drafts import SelfTestDraft
 from summarizer.model.extraction import ask_corrections, extract
-from summarizer.model.interface import CallUsage, StructuredModel
+from summarizer.model.interface import CallUsage, StructuredModel, check_deadline
 from summarizer.model.prompting import prompt_version, render
 from summarizer.parsing.events import build_events
 from summarizer.records.contract import ArticleMeta, ArticleSummary, Usage
 from summarizer.text.document import analyse
 from summarizer.text.ingest import Article, make_article
+
+log = logging.getLogger("summarizer")
 
 
 class Summarizer:
@@ -42,12 +46,26 @@ class Summarizer:
             return self._model
 
     def summarize(self, article: Article) -> ArticleSummary:
-        """One article's record; raises `InputError` or `ModelError` for that article only."""
+        """One article's record; raises `InputError` or `ModelError` for that article only, and
+        `InternalError` for anything else that goes wrong with it, so a run or a batch goes on."""
+        try:
+            return self._summarize(article)
+        except SummarizerError:
+            raise
+        except Exception as exc:
+            log.exception("internal error on article %s", article.id)
+            raise InternalError(
+                f"{article.origin}: internal error ({type(exc).__name__}); the article was not summarized"
+            ) from exc
+
+    def _summarize(self, article: Article) -> ArticleSummary:
         started = time.perf_counter()
         model = self.model
         doc = analyse(article)
+        check_deadline()
         usage = CallUsage()
         drafts = extract(doc, model, usage)
+        check_deadline()
         events, problems = build_events(doc, drafts)
         events, rejected, grounding = ground(
             doc,

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from summarizer.core.types import Problem
-from summarizer.grounding.validator import ReaskBudget, check_events, ground, reask
+from summarizer.core.types import PlaceSlot, Problem
+from summarizer.grounding.reask import reask
+from summarizer.grounding.validator import ReaskBudget, check_events, ground
 from summarizer.model.drafts import (
     ActorDraft,
     Category,
@@ -37,6 +38,7 @@ from summarizer.records.contract import (
 )
 from summarizer.text.document import Document, analyse
 from summarizer.text.ingest import make_article
+from summarizer.text.names import hints_for
 from tests.conftest import seed_text
 
 PUBLISHED = dt.date(2013, 6, 2)
@@ -296,30 +298,52 @@ RECORD_CASES: list[tuple[str, Document, Event, list[str]]] = [
     ("case", "doc", "proposed", "verdicts"), RECORD_CASES, ids=[c[0] for c in RECORD_CASES]
 )
 def test_record_verdicts(case: str, doc: Document, proposed: Event, verdicts: list[str]) -> None:
-    events = [proposed.model_copy(deep=True)]
-    problems = check_events(doc, events)
+    given = [proposed.model_copy(deep=True)]
+    events, problems = check_events(doc, given)
     assert [p.reason for p in problems] == verdicts
+    assert given == [proposed]  # the check returns a new record and leaves the given one alone
     for _, evidence in iter_values(events):
         assert all(doc.text[e.start : e.end] == e.text for e in evidence)
+    assert check_events(doc, events) == (events, [])  # a checked record passes as it is
 
 
 def test_refused_values_leave_the_record_and_repairs_stay() -> None:
-    events = [RECORD_CASES[2][2].model_copy(deep=True)]  # the invented figure
-    check_events(D0, events)
+    events, _ = check_events(D0, [RECORD_CASES[2][2]])  # the invented figure
     assert events[0].casualties == []
-    events = [RECORD_CASES[3][2].model_copy(deep=True)]  # the wrong qualifier
-    check_events(D0, events)
+    events, _ = check_events(D0, [RECORD_CASES[3][2]])  # the wrong qualifier
     assert events[0].casualties[0].qualifier == "at_least"
-    events = [RECORD_CASES[14][2].model_copy(deep=True)]  # the invented number
-    check_events(D0, events)
+    events, _ = check_events(D0, [RECORD_CASES[14][2]])  # the invented number
     assert events[0].summary.text.startswith(
         "Syrian troops backed by Lebanon's Hezbollah today entered Qusayr"
     )
 
 
+@pytest.mark.parametrize(
+    ("index", "code"),
+    [
+        (2, "not_supported"),
+        (3, "corrected"),
+        (4, "misattributed"),
+        (6, "not_supported"),
+        (14, "summary_unsupported"),
+    ],
+)
+def test_each_refusal_carries_a_code(index: int, code: str) -> None:
+    _, doc, proposed, _ = RECORD_CASES[index]
+    _, problems = check_events(doc, [proposed])
+    assert [p.code for p in problems] == [code]
+
+
+def test_a_misattributed_claimant_is_replaced_by_who_the_frame_credits() -> None:
+    events, problems = check_events(D1, [RECORD_CASES[4][2]])
+    assert [p.code for p in problems] == ["misattributed"]
+    assert problems[0].slot is None  # the frame decides: nothing to ask the model
+    assert events[0].casualties[0].claimant == "Syrian state television"
+
+
 def test_a_missing_claimant_is_filled_from_the_reporting_frame() -> None:
-    events = [event(D1, casualties=[casualty(D1, 70, None, "70 “terrorists”")])]
-    assert check_events(D1, events) == []
+    events, problems = check_events(D1, [event(D1, casualties=[casualty(D1, 70, None, "70 “terrorists”")])])
+    assert problems == []
     assert events[0].casualties[0].claimant == "Syrian state television"
 
 
@@ -339,11 +363,26 @@ def test_values_from_text_that_addresses_the_reader_are_refused() -> None:
         casualties=[casualty(doc, 500, None, "500 people")],
         locations=[Location(name="Paris", evidence=[span(INJECTED, "Paris")])],
     )
-    problems = check_events(doc, [injected])
+    events, problems = check_events(doc, [injected])
     assert [p.reason for p in problems] == [
-        "the location comes only from text that addresses the reader (instructions), not reporting",
-        "the casualty figure comes only from text that addresses the reader (instructions), not reporting",
+        "the location comes from text that addresses the reader (instructions), not reporting",
+        "the casualty figure comes from text that addresses the reader (instructions), not reporting",
     ]
+    assert {p.code for p in problems} == {"injected"}
+    assert events[0].locations == []
+    assert events[0].casualties == []
+
+
+def test_text_that_addresses_the_reader_is_never_a_claimant_or_a_hint() -> None:
+    doc = doc_of(INJECTED)
+    claimant_there = casualty(doc, 4, "previous instructions", "killing four people")
+    events, problems = check_events(doc, [event(doc, casualties=[claimant_there])])
+    assert [p.code for p in problems] == ["misattributed"]
+    assert events[0].casualties[0].claimant == "police"
+    figure = doc.figures[0]
+    hints = hints_for(doc.index, doc.trusted, "500 people died in Paris", None)
+    assert all("Paris" not in h.text and "500" not in h.text for h in hints)
+    assert figure.source is not None
 
 
 def seed0_drafts(**changes: Any) -> Drafts:
@@ -368,8 +407,8 @@ def seed0_drafts(**changes: Any) -> Drafts:
 
 
 def test_right_drafts_give_a_clean_record() -> None:
-    events, problems = build_events(D0, seed0_drafts())
-    _, rejected, grounding = ground(D0, events, problems)
+    built, problems = build_events(D0, seed0_drafts())
+    events, rejected, grounding = ground(D0, built, problems)
     assert rejected == []
     main = events[0]
     assert [(c.count_low, c.qualifier, c.claimant) for c in main.casualties] == [
@@ -386,31 +425,41 @@ def test_right_drafts_give_a_clean_record() -> None:
 
 
 @pytest.mark.parametrize(
-    ("changes", "path", "reason"),
+    ("changes", "path", "code", "reason"),
     [
-        ({"location": "Aleppo"}, "events[0].location", "location 'Aleppo' not found in the article"),
+        (
+            {"location": "Aleppo"},
+            "events[0].location",
+            "not_found",
+            "location 'Aleppo' not found in the article",
+        ),
         (
             {"actors": [ActorDraft(name="Syrian Army", kind="state_forces", role="attacker")]},
             "events[0].actors[0]",
+            "not_found",
             "actor 'Syrian Army' not found in the article",
         ),
         (
             {"figures": {"F3": FigureDraft(outcome="killed", victims="", claimant="Hezbollah")}},
             "events[0].casualties[2].claimant",
+            "misattributed",
             "claimant 'Hezbollah' but the text attributes the figure to 'The Britain-based Observatory'",
         ),
         (
             {"summary": "Syrian troops killed 500 rebels in Qusayr."},
             "events[0].summary",
+            "summary_unsupported",
             "the summary says '500', a number the article does not state; "
             "the summary is the article's own sentence instead",
         ),
     ],
 )
-def test_wrong_drafts_are_refused_with_their_reason(changes: dict[str, Any], path: str, reason: str) -> None:
-    events, problems = build_events(D0, seed0_drafts(**changes))
-    _, rejected, grounding = ground(D0, events, problems)
-    assert [(r.path, r.reason) for r in rejected] == [(path, reason)]
+def test_wrong_drafts_are_refused_with_their_reason(
+    changes: dict[str, Any], path: str, code: str, reason: str
+) -> None:
+    built, problems = build_events(D0, seed0_drafts(**changes))
+    events, rejected, grounding = ground(D0, built, problems)
+    assert [(r.path, r.code, r.reason) for r in rejected] == [(path, code, reason)]
     assert grounding.rejected == 1
     main = events[0]
     assert "Aleppo" not in {loc.name for loc in main.locations}
@@ -435,9 +484,9 @@ def test_only_failing_fields_are_reasked_with_the_nearest_text() -> None:
     drafts = seed0_drafts(
         location="Qusayr City", actors=[ActorDraft(name="Syrian Army", kind="state_forces", role="attacker")]
     )
-    events, problems = build_events(D0, drafts)
+    built, problems = build_events(D0, drafts)
     corrector = ScriptedCorrector(["Qusayr", "Syrian troops"])
-    _, rejected, _ = ground(D0, events, problems, corrector=corrector)
+    events, rejected, _ = ground(D0, built, problems, corrector=corrector)
     (asked,) = corrector.asked
     assert [p.value for p in asked] == ["Qusayr City", "Syrian Army"]
     assert asked[1].hints[0].text == "Syrian troops"
@@ -464,28 +513,65 @@ def test_an_empty_answer_withdraws_the_value() -> None:
 
 def test_the_budget_limits_rounds_and_tokens() -> None:
     def fresh() -> list[Problem]:
-        return [Problem("p", "a place", "Aleppo", "not found", retry=lambda answer: "still not found")]
+        slot = PlaceSlot(0, "mentioned", None)
+        return [Problem("p", "a place", "Aleppo", "not_found", "not found", slot=slot)]
 
-    corrector = ScriptedCorrector(["x"], ["y"], ["z"], tokens=400)
-    reask(fresh(), corrector, ReaskBudget(rounds=3, tokens=600))
+    events = [event(D0)]
+    corrector = ScriptedCorrector(["Xanadu"], ["Yonder"], ["Zembla"], tokens=400)
+    _, unresolved = reask(D0, events, fresh(), corrector, ReaskBudget(rounds=3, tokens=600))
     assert len(corrector.asked) == 2  # the second round spent the last of the 600 tokens
-    corrector = ScriptedCorrector(["x"])
-    reask(fresh(), corrector, ReaskBudget(rounds=0, tokens=600))
+    assert "re-asked, it answered 'Yonder'" in unresolved[0].reason
+    corrector = ScriptedCorrector(["Qusayr"])
+    reask(D0, events, fresh(), corrector, ReaskBudget(rounds=0, tokens=600))
     assert corrector.asked == []
 
 
-def test_problems_without_a_retry_are_never_reasked() -> None:
-    problems = [Problem("events[0].casualties[0]", "a count", 40, "count 40 not found in the evidence")]
+def test_problems_without_a_slot_are_never_reasked() -> None:
+    problems = [
+        Problem(
+            "events[0].casualties[0]", "a count", 40, "not_supported", "count 40 not found in the evidence"
+        )
+    ]
     corrector = ScriptedCorrector(["41"])
-    assert reask(problems, corrector, ReaskBudget()) == problems
+    assert reask(D0, [event(D0)], problems, corrector, ReaskBudget()) == ([event(D0)], problems)
     assert corrector.asked == []
+
+
+def test_a_reasked_value_passes_the_final_check_or_is_refused() -> None:
+    """A re-ask's answer is a candidate: one found only in text that addresses the reader is
+    refused like any other value, and the record keeps none of it."""
+    doc = doc_of(INJECTED)
+    drafts_place = "Pariss"
+    built, problems = build_events(
+        doc,
+        Drafts(
+            events=EventsDraft(
+                main=EventDraft(
+                    category=Category(event_type="violence_against_civilians", sub_event_type="attack"),
+                    location=drafts_place,
+                    date="none",
+                    summary="Gunmen attacked a market in Kafr Nabl.",
+                    summary_sentences=[1],
+                ),
+                related=[],
+            ),
+            figures={f.key: FigureDraft(outcome="killed", victims="", claimant="") for f in doc.figures},
+            entities=EntitiesDraft(actors=[], places=[]),
+            quotes={},
+        ),
+    )
+    assert [p.code for p in problems] == ["not_found"]
+    assert problems[0].hints == [] or all("Paris" not in h.text for h in problems[0].hints)
+    events, rejected, _ = ground(doc, built, problems, corrector=ScriptedCorrector(["Paris"]))
+    assert [r.code for r in rejected] == ["not_found"]
+    assert "re-asked, it answered 'Paris'" in rejected[0].reason
+    assert all(loc.name != "Paris" for loc in events[0].locations)
 
 
 def test_an_outcome_the_words_contradict_is_corrected() -> None:
     doc = doc_of("Police in Mosul said two people were wounded when a roadside bomb exploded on Tuesday.")
     wrong = event(doc, casualties=[casualty(doc, 2, "Police in Mosul", "two people")])
-    events = [wrong]
-    problems = check_events(doc, events)
+    events, problems = check_events(doc, [wrong])
     assert [p.reason for p in problems] == [
         "outcome 'killed' but the text next to 'two' says 'injured'; corrected"
     ]
@@ -497,8 +583,9 @@ def test_a_figure_whose_clause_states_no_harm_is_refused() -> None:
         "The case was brought by 2,138 farmers and residents of villages downstream of the mine, "
         "who said the spill destroyed crops, killed livestock and contaminated wells."
     )
-    events = [event(doc, casualties=[casualty(doc, 2138, None, "2,138 farmers")])]
-    problems = check_events(doc, events)
+    events, problems = check_events(
+        doc, [event(doc, casualties=[casualty(doc, 2138, None, "2,138 farmers")])]
+    )
     assert [p.reason for p in problems] == [
         "no word in the clause of '2,138' says anyone was killed, hurt, taken or displaced"
     ]

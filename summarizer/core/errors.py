@@ -48,6 +48,13 @@ class DeadlineExceeded(ModelError):  # noqa: N818 (a condition, like TimeoutErro
     code = "timeout"
 
 
+class Cancelled(DeadlineExceeded):
+    """The caller ended the work early (its client went away, the service is stopping); like a
+    deadline that passed, it stops the work at its next check."""
+
+    code = "cancelled"
+
+
 class InternalError(SummarizerError):
     """A fault of this program on one article (a bug, not the input's or the model's fault).
 

@@ -98,6 +98,26 @@ Qualifier = Literal["exact", "at_least", "about", "more_than", "up_to", "vague"]
 Precision = Literal["day", "week", "month", "year", "unknown"]
 LocationRole = Literal["primary", "mentioned"]
 MatchKind = Literal["exact", "normalized", "fuzzy"]
+RejectionCode = Literal[
+    "not_found",
+    "not_supported",
+    "injected",
+    "misattributed",
+    "not_near",
+    "summary_unsupported",
+    "corrected",
+    "not_harmed",
+    "repeated",
+    "not_an_actor",
+    "unspecified",
+]
+"""Why the validator refused or corrected a value, for machines (the ``reason`` is for people):
+not_found (not in the article), not_supported (its evidence does not say it), injected (it
+comes only from text that addresses the reader), misattributed (the reporting frame credits
+someone else), not_near (the one credited is not named near the claim), summary_unsupported
+(a number or name the article does not state), corrected (replaced by what the text says),
+not_harmed (the figure counts no one harmed), repeated (an event already reported),
+not_an_actor (a place offered as an actor); unspecified only in records made before codes."""
 
 SUB_EVENT_TYPES: tuple[SubEventType, ...] = get_args(SubEventType)
 ACTOR_KINDS: tuple[ActorKind, ...] = get_args(ActorKind)

@@ -1,5 +1,5 @@
-"""Value types that pass between stages: a refusal in the making, a hint for a re-ask, and who
-a claim is credited to.
+"""Value types that pass between stages: a refusal and where a re-asked value would go, a hint
+for a re-ask, and who a claim is credited to.
 
 They live in the leaf so that parsing, the model's re-ask and grounding can all name them
 without importing one another.
@@ -7,9 +7,10 @@ without importing one another.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from summarizer.core.taxonomy import ActorKind, ActorRole, LocationRole, RejectionCode
 
 
 @dataclass(frozen=True)
@@ -30,26 +31,79 @@ class Credit:
     what: str
     lookback: int
 
-    def mismatch(self, name: str, framed: str) -> str:
-        return f"{self.role} {name!r} but the text attributes the {self.what} to {framed!r}"
+    def mismatch(self, name: str, framed: str) -> Refusal:
+        reason = f"{self.role} {name!r} but the text attributes the {self.what} to {framed!r}"
+        return Refusal("misattributed", reason)
 
-    def not_near(self, name: str) -> str:
-        return f"{self.role} {name!r} is not named near the {self.what}"
+    def not_near(self, name: str) -> Refusal:
+        return Refusal("not_near", f"{self.role} {name!r} is not named near the {self.what}")
 
 
 CLAIMANT = Credit("claimant", "figure", lookback=2)
 SPEAKER = Credit("speaker", "quote", lookback=1)
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a value is not supported: a code for machines and a reason for people (and for a
+    re-ask prompt)."""
+
+    code: RejectionCode
+    reason: str
+
+
+@dataclass(frozen=True)
+class PlaceSlot:
+    """Where a re-asked place would go: the event, the role, and the sentences to look in."""
+
+    event: int
+    role: LocationRole
+    region: tuple[int, int] | None
+
+
+@dataclass(frozen=True)
+class ActorSlot:
+    """Where a re-asked actor would go (the main event's actors), as the model ranked it."""
+
+    kind: ActorKind
+    role: ActorRole
+    position: int
+
+
+@dataclass(frozen=True)
+class CreditSlot:
+    """Who gives a figure or says a quote: the claim's span (``anchor``) in an event, and the
+    sentences where the one credited may be named."""
+
+    credit: Credit
+    event: int
+    anchor: tuple[int, int]
+    region: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class SummarySlot:
+    event: int
+
+
+Slot = PlaceSlot | ActorSlot | CreditSlot | SummarySlot
+
+
 @dataclass
 class Problem:
-    """A value that failed a check. ``retry`` tries a corrected value from a re-ask and
-    returns None when it is accepted (and installed), else the new reason; a problem without
-    ``retry`` cannot be fixed by asking (a count, for one, is never the model's to give)."""
+    """A value that failed a check, on its way to being a rejection. A problem with a ``slot``
+    may be fixed by asking the model again: the answer is a candidate value for that slot,
+    placed and checked like any other; one without (a count, for one, is never the model's to
+    give) is final."""
 
     path: str
     label: str
     value: Any
+    code: RejectionCode
     reason: str
     hints: list[Hint] = field(default_factory=list)
-    retry: Callable[[str], str | None] | None = None
+    slot: Slot | None = None
+
+    @classmethod
+    def of(cls, path: str, label: str, value: Any, refusal: Refusal, **more: Any) -> Problem:
+        return cls(path, label, value, refusal.code, refusal.reason, **more)

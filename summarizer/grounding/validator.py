@@ -1,43 +1,50 @@
 """The grounding validator: every output value checked against its evidence in the source.
 
 Parsing already guarantees that each span is the article's own text. This stage checks what a
-span alone cannot show, that each value is *supported* by it (`support`). Then:
+span alone cannot show, that each value is *supported* by it (`support`), and that nothing
+rests on text that addresses the reader. `ground` runs in three steps:
 
-* what the text itself settles is repaired: a qualifier or an ISO date that disagrees with the
-  evidence is corrected, a claimant the reporting frame names is filled in;
-* what fails is taken out of the record and becomes a `Problem`;
-* problems that a better answer could fix go back to the model once more, only those fields,
-  with what was not found and the nearest text (`Corrector`), under a budget of rounds and
-  tokens;
-* whatever still fails is listed in ``rejected`` with its reason: nothing is dropped silently.
+1. `check_events` reads a record and returns a new one: what the text settles is repaired (a
+   qualifier, an outcome or an ISO date that disagrees with the evidence is corrected, a
+   claimant the reporting frame names is filled in), what fails is taken out and becomes a
+   `Problem`;
+2. problems that a better answer could fix go back to the model (`reask`), only those fields,
+   under a budget of rounds and tokens; each answer is a candidate placed in a copy of the
+   record, never installed by a closure;
+3. `check_events` runs once more on the record as it will be output, after every correction,
+   so a value a re-ask proposed passes the very same checks as any other.
+
+Whatever fails is listed in ``rejected`` with its code and reason: nothing is dropped silently.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from summarizer.core.types import Problem
+from summarizer.core.types import CLAIMANT, CreditSlot, Problem, Refusal, SummarySlot
+from summarizer.grounding.reask import Corrector, ReaskBudget, reask
 from summarizer.grounding.support import (
     Claim,
     claim_source,
-    claimant_reason,
-    count_reason,
+    claimant_refusal,
+    count_refusal,
+    credit_region,
     date_iso,
-    date_reason,
+    date_refusal,
     find_claim,
-    name_reason,
-    quote_reason,
-    speaker_reason,
-    summary_reason,
-    victims_reason,
+    injected,
+    name_refusal,
+    quote_refusal,
+    speaker_refusal,
+    summary_refusal,
+    victims_refusal,
 )
 from summarizer.records.contract import (
+    Actor,
     Casualty,
     Event,
     EventDate,
     Evidence,
     Grounding,
+    Location,
     Quote,
     Rejection,
     iter_values,
@@ -45,16 +52,9 @@ from summarizer.records.contract import (
 from summarizer.text.document import Document
 from summarizer.text.figures import outcome_near
 
-Corrector = Callable[[list[Problem], int], tuple[list[str], int]]
-"""Asks the model to correct some values: (problems, token allowance) -> (answers, tokens used)."""
-
 _RANK = {"exact": 0, "normalized": 1, "fuzzy": 2}
 
-
-@dataclass(frozen=True)
-class ReaskBudget:
-    rounds: int = 1
-    tokens: int = 600
+__all__ = ["Corrector", "ReaskBudget", "check_events", "ground", "tally"]
 
 
 def ground(
@@ -66,43 +66,26 @@ def ground(
     budget: ReaskBudget | None = None,
 ) -> tuple[list[Event], list[Rejection], Grounding]:
     """The events with only supported values, every refusal, and the tallies."""
-    found = [*problems, *check_events(doc, events)]
-    remaining = reask(found, corrector, budget or ReaskBudget())
-    rejected = [Rejection(path=p.path, value=p.value, reason=p.reason) for p in remaining]
-    return events, rejected, tally(events, rejected)
+    checked, found = check_events(doc, events)
+    proposed, unresolved = reask(doc, checked, [*problems, *found], corrector, budget or ReaskBudget())
+    final, late = check_events(doc, proposed)
+    rejected = [rejection(p) for p in [*unresolved, *late]]
+    return final, rejected, tally(final, rejected)
 
 
-def check_events(doc: Document, events: list[Event]) -> list[Problem]:
-    """Check every value; take out or repair what fails, and say why."""
+def rejection(problem: Problem) -> Rejection:
+    return Rejection(path=problem.path, code=problem.code, value=problem.value, reason=problem.reason)
+
+
+def check_events(doc: Document, events: list[Event]) -> tuple[list[Event], list[Problem]]:
+    """A checked copy of the events (the given ones are left as they are), and what failed."""
     problems: list[Problem] = []
+    kept: list[Event] = []
     for i, event in enumerate(events):
-        checker = _EventChecker(doc, event, f"events[{i}]", problems)
-        checker.check()
-    return problems
-
-
-def reask(problems: list[Problem], corrector: Corrector | None, budget: ReaskBudget) -> list[Problem]:
-    """Give the fixable problems back to the model, round by round, while the budget lasts."""
-    tokens = budget.tokens
-    for _ in range(budget.rounds):
-        askable = [p for p in problems if p.retry is not None]
-        if corrector is None or not askable or tokens <= 0:
-            break
-        answers, used = corrector(askable, tokens)
-        tokens -= used
-        for problem, answer in zip(askable, answers, strict=True):
-            retry = problem.retry
-            assert retry is not None
-            if not answer.strip():
-                problem.reason += "; withdrawn by the model when re-asked"
-                problem.retry = None
-                continue
-            outcome = retry(answer)
-            if outcome is None:
-                problems.remove(problem)
-            else:
-                problem.reason = f"{problem.reason}; re-asked, it answered {answer!r}: {outcome}"
-    return problems
+        checker = _EventChecker(doc, event.model_copy(deep=True), f"events[{i}]", problems)
+        if checker.check(main=i == 0):
+            kept.append(checker.event)
+    return kept, problems
 
 
 def tally(events: list[Event], rejected: list[Rejection]) -> Grounding:
@@ -120,7 +103,16 @@ def tally(events: list[Event], rejected: list[Rejection]) -> Grounding:
     return grounding
 
 
+def extractive_summary(doc: Document, evidence: list[Evidence]) -> str:
+    """The first cited reporting sentence (or the article's first), which supports itself."""
+    sentences = [s for s in doc.trusted if any(e.start <= s.start < e.end for e in evidence)]
+    chosen = (sentences or doc.trusted or doc.sentences)[0]
+    return " ".join(chosen.text.split())
+
+
 class _EventChecker:
+    """Checks one event in place; the event is the validator's own copy."""
+
     def __init__(self, doc: Document, event: Event, path: str, problems: list[Problem]) -> None:
         self.doc = doc
         self.text = doc.text
@@ -128,162 +120,172 @@ class _EventChecker:
         self.path = path
         self.problems = problems
 
-    def check(self) -> None:
+    def check(self, *, main: bool) -> bool:
+        """False when the whole event rests on text that addresses the reader."""
+        if not self._summary_evidence(main):
+            return False
         self._summary()
         self._date()
-        self.event.locations = [
-            x
-            for i, x in enumerate(self.event.locations)
-            if self._name(x.name, x.evidence, f"locations[{i}]", "location", x)
-        ]
-        self.event.actors = [
-            x
-            for i, x in enumerate(self.event.actors)
-            if self._name(x.name, x.evidence, f"actors[{i}]", "actor", x)
-        ]
+        self.event.locations = [x for i, x in enumerate(self.event.locations) if self._place(x, i)]
+        self.event.actors = [x for i, x in enumerate(self.event.actors) if self._actor(x, i)]
         self.event.casualties = [
             c for i, c in enumerate(self.event.casualties) if self._casualty(c, f"casualties[{i}]")
         ]
         self.event.quotes = [q for i, q in enumerate(self.event.quotes) if self._quote(q, f"quotes[{i}]")]
+        return True
 
-    def _refuse(self, where: str, value: object, reason: str) -> None:
-        self.problems.append(Problem(f"{self.path}.{where}", where, value, reason))
+    def _refuse(self, where: str, value: object, refusal: Refusal) -> None:
+        self.problems.append(Problem.of(f"{self.path}.{where}", where, value, refusal))
+
+    def _summary_evidence(self, main: bool) -> bool:
+        """Cited sentences that address the reader are dropped; an event that cites nothing
+        else stands only if it is the main one, on the article's first reporting sentence."""
+        summary = self.event.summary
+        kept = [e for e in summary.evidence if self.doc.is_trusted(e.start, e.end)]
+        if len(kept) == len(summary.evidence):
+            return True
+        refusal = injected(self.doc, summary.evidence, "summary's evidence")
+        assert refusal is not None
+        if not kept and not main:
+            self._refuse("", _dump(self.event), refusal)
+            return False
+        self._refuse("summary.evidence", [e.text for e in summary.evidence if e not in kept], refusal)
+        if not kept and self.doc.trusted:
+            first = self.doc.trusted[0]
+            kept = [Evidence(start=first.start, end=first.end, text=first.text, match="exact")]
+        summary.evidence = kept
+        return True
 
     def _summary(self) -> None:
         summary = self.event.summary
-        reason = summary_reason(self.doc.index, summary.text, self.doc.trusted)
-        if reason is None:
+        refusal = summary_refusal(self.doc, summary.text)
+        if refusal is None:
             return
         proposed = summary.text
-        fallback = self._extractive_summary(summary.evidence)
-        summary.text = fallback
-        problem = Problem(f"{self.path}.summary", "the one-sentence summary of this event", proposed, reason)
-
-        def retry(answer: str) -> str | None:
-            again = summary_reason(self.doc.index, answer, self.doc.trusted)
-            if again is None:
-                summary.text = " ".join(answer.split())
-            return again
-
-        problem.retry = retry
-        problem.reason += "; the summary is the article's own sentence instead"
-        self.problems.append(problem)
-
-    def _extractive_summary(self, evidence: list[Evidence]) -> str:
-        """The first cited sentence (or the article's first), which supports itself."""
-        sentences = [s for s in self.doc.trusted if any(e.start <= s.start < e.end for e in evidence)]
-        chosen = (sentences or self.doc.trusted or self.doc.sentences)[0]
-        return " ".join(chosen.text.split())
+        summary.text = extractive_summary(self.doc, summary.evidence)
+        reason = f"{refusal.reason}; the summary is the article's own sentence instead"
+        label = "the one-sentence summary of this event"
+        slot = SummarySlot(self._index)
+        self.problems.append(
+            Problem(f"{self.path}.summary", label, proposed, refusal.code, reason, slot=slot)
+        )
 
     def _date(self) -> None:
         date = self.event.date
-        reason = date_reason(self.text, date) or self._only_in_flagged(date.evidence, "date")
-        if reason is not None:
-            self._refuse("date", date.model_dump(mode="json"), reason)
+        refusal = date_refusal(self.text, date) or (
+            injected(self.doc, date.evidence, "date") if date.text is not None else None
+        )
+        if refusal is not None:
+            self._refuse("date", date.model_dump(mode="json"), refusal)
             self.event.date = EventDate()
             return
         expected = date_iso(date, self.doc.article.published)
         if date.iso != expected:
             published = self.doc.article.published
-            self._refuse(
-                "date.iso",
-                date.iso,
+            reason = (
                 f"iso {date.iso!r} does not follow from {date.text!r} published {published}; "
-                f"corrected to {expected!r}",
+                f"corrected to {expected!r}"
             )
+            self._refuse("date.iso", date.iso, Refusal("corrected", reason))
             date.iso = expected
 
+    def _place(self, location: Location, i: int) -> bool:
+        return self._name(location.name, location.evidence, f"locations[{i}]", "location", location)
+
+    def _actor(self, actor: Actor, i: int) -> bool:
+        return self._name(actor.name, actor.evidence, f"actors[{i}]", "actor", actor)
+
     def _name(self, name: str, evidence: list[Evidence], where: str, what: str, value: object) -> bool:
-        reason = name_reason(self.text, name, evidence, what) or self._only_in_flagged(evidence, what)
-        if reason is not None:
-            self._refuse(where, _dump(value), reason)
-        return reason is None
+        refusal = name_refusal(self.text, name, evidence, what) or injected(self.doc, evidence, what)
+        if refusal is not None:
+            self._refuse(where, _dump(value), refusal)
+        return refusal is None
 
     def _casualty(self, casualty: Casualty, where: str) -> bool:
-        reason = self._only_in_flagged(casualty.evidence, "casualty figure")
-        found = find_claim(self.text, self.doc.sentences, casualty) if reason is None else None
+        refusal = injected(self.doc, casualty.evidence[:1], "casualty figure")
+        found = find_claim(self.doc, casualty) if refusal is None else None
         if found is None:
-            self._refuse(where, _dump(casualty), reason or count_reason(casualty))
+            self._refuse(where, _dump(casualty), refusal or count_refusal(casualty))
             return False
         if not isinstance(found, Claim):
             written = self.text[found.start : found.end]
-            self._refuse(
-                f"{where}.qualifier",
-                casualty.qualifier,
+            reason = (
                 f"qualifier {casualty.qualifier!r} but the evidence says {written!r}; "
-                f"corrected to {found.qualifier!r}",
+                f"corrected to {found.qualifier!r}"
             )
+            self._refuse(f"{where}.qualifier", casualty.qualifier, Refusal("corrected", reason))
             casualty.qualifier = found.qualifier
-            found = find_claim(self.text, self.doc.sentences, casualty)
+            found = find_claim(self.doc, casualty)
             assert isinstance(found, Claim)
         unharmed = self._outcome(casualty, found, where)
         if unharmed is not None:
             self._refuse(where, _dump(casualty), unharmed)
             return False
         self._claimant(casualty, found, where)
-        victims = victims_reason(self.text, casualty)
+        victims = victims_refusal(self.text, casualty)
         if victims is not None:
             self._refuse(f"{where}.victims", casualty.victims, victims)
             casualty.victims = None
         return True
 
-    def _outcome(self, casualty: Casualty, claim: Claim, where: str) -> str | None:
+    def _outcome(self, casualty: Casualty, claim: Claim, where: str) -> Refusal | None:
         """The outcome the words of the figure's clause state wins over the one proposed; the
-        reason to refuse the casualty when those words say no one was harmed, or say nothing."""
+        refusal of the casualty when those words say no one was harmed, or say nothing."""
         q, s = claim.quantity, claim.sentence
         figure = self.text[q.start : q.end]
         stated = outcome_near(self.text, q, s.start, s.end)
         if stated == "unharmed":
-            return f"the text next to {figure!r} says they were freed or escaped, not harmed"
+            return Refusal(
+                "not_harmed", f"the text next to {figure!r} says they were freed or escaped, not harmed"
+            )
         if stated is None:
-            return f"no word in the clause of {figure!r} says anyone was killed, hurt, taken or displaced"
+            reason = f"no word in the clause of {figure!r} says anyone was killed, hurt, taken or displaced"
+            return Refusal("not_harmed", reason)
         if stated != casualty.outcome:
             reason = (
                 f"outcome {casualty.outcome!r} but the text next to {figure!r} says {stated!r}; corrected"
             )
-            self._refuse(f"{where}.outcome", casualty.outcome, reason)
+            self._refuse(f"{where}.outcome", casualty.outcome, Refusal("corrected", reason))
             casualty.outcome = stated
         return None
 
     def _claimant(self, casualty: Casualty, claim: Claim, where: str) -> None:
+        """The claimant must be who the frame credits, or be named near the figure, in reporting
+        text; its extra evidence (where it is named) must be reporting too."""
+        refusal = injected(self.doc, casualty.evidence[1:], "claimant")
+        if casualty.claimant is not None and refusal is None:
+            refusal = claimant_refusal(self.doc, claim, casualty.claimant)
+        if refusal is not None:
+            proposed, casualty.claimant = casualty.claimant, None
+            casualty.evidence = casualty.evidence[:1]
+            region = credit_region(self.doc, claim.sentence, CLAIMANT)
+            fixable = refusal.code != "misattributed"  # the frame decides; the text fills it in
+            slot = CreditSlot(CLAIMANT, self._index, claim.span, region) if fixable else None
+            label = "who gives this casualty figure"
+            path = f"{self.path}.{where}.claimant"
+            self.problems.append(Problem.of(path, label, proposed, refusal, slot=slot))
         if casualty.claimant is None:
-            source = claim_source(self.text, self.doc.sentences, claim)
+            source = claim_source(self.doc, claim)
             if source is not None:  # the reporting frame names who says it: fill it in
                 casualty.claimant = source.text
                 self._add_evidence(casualty.evidence, source.start, source.end)
-            return
-        reason = claimant_reason(self.text, self.doc.sentences, claim, casualty.claimant)
-        if reason is None:
-            return
-        proposed, casualty.claimant = casualty.claimant, None
-        problem = Problem(f"{self.path}.{where}.claimant", "who gives this casualty figure", proposed, reason)
-
-        def retry(answer: str) -> str | None:
-            again = claimant_reason(self.text, self.doc.sentences, claim, answer)
-            if again is None:
-                casualty.claimant = " ".join(answer.split())
-            return again
-
-        problem.retry = retry
-        self.problems.append(problem)
 
     def _quote(self, quote: Quote, where: str) -> bool:
-        reason = quote_reason(self.text, quote)
-        if reason is not None:
-            self._refuse(where, _dump(quote), reason)
+        refusal = quote_refusal(self.text, quote) or injected(self.doc, quote.evidence[:1], "quote")
+        if refusal is not None:
+            self._refuse(where, _dump(quote), refusal)
             return False
-        reason = speaker_reason(self.text, self.doc.sentences, quote)
-        if reason is not None:
-            self._refuse(f"{where}.speaker", quote.speaker, reason)
+        refusal = injected(self.doc, quote.evidence[1:], "speaker") if quote.speaker else None
+        refusal = refusal or speaker_refusal(self.doc, quote)
+        if refusal is not None:
+            self._refuse(f"{where}.speaker", quote.speaker, refusal)
             quote.speaker = None
             quote.evidence = quote.evidence[:1]
         return True
 
-    def _only_in_flagged(self, evidence: list[Evidence], what: str) -> str | None:
-        trusted = self.doc.trusted
-        if evidence and not any(s.start <= e.start < s.end for e in evidence for s in trusted):
-            return f"the {what} comes only from text that addresses the reader (instructions), not reporting"
-        return None
+    @property
+    def _index(self) -> int:
+        return int(self.path.removeprefix("events[").rstrip("]"))
 
     def _add_evidence(self, evidence: list[Evidence], start: int, end: int) -> None:
         if not any(e.start <= start and end <= e.end for e in evidence):

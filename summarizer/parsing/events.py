@@ -1,22 +1,32 @@
 """Turning the model's drafts into contract objects whose every span comes from the program.
 
 Keys become the candidates' spans, sentence numbers become sentence spans, and names the model
-wrote are aligned in the article (exact, normalized, fuzzy) and then written as the article
-writes them. A name that cannot be found is not output: it becomes a `Problem`, with the
-nearest text as a hint and a ``retry`` that installs a corrected name if a re-ask finds one.
+wrote are aligned in the article's reporting text (exact, normalized, fuzzy) and then written
+as the article writes them. A name that cannot be found is not output: it becomes a `Problem`,
+with the nearest reporting text as hints and a slot saying where a re-asked name would go. The
+placing functions (`add_location`, `add_actor`, `credited_span`) are the same ones a re-ask's
+candidate goes through; grounding then checks everything, whoever proposed it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from summarizer.core.taxonomy import LocationRole
-from summarizer.core.types import CLAIMANT, SPEAKER, Credit, Problem
+from summarizer.core.types import (
+    CLAIMANT,
+    SPEAKER,
+    ActorSlot,
+    Credit,
+    CreditSlot,
+    PlaceSlot,
+    Problem,
+    Refusal,
+    Slot,
+)
 from summarizer.model.drafts import NO_DATE, NOT_CASUALTY, Drafts, EventDraft
 from summarizer.records.contract import Actor, Casualty, Event, EventDate, Evidence, Location, Quote, Summary
 from summarizer.text.alignment import Alignment, TextIndex
-from summarizer.text.attribution import Source
 from summarizer.text.dates import resolve
 from summarizer.text.document import Document, FigureCandidate, QuoteCandidate
 from summarizer.text.figures import attribution_between, victims_after
@@ -53,6 +63,34 @@ def region_of(doc: Document, numbers: list[int]) -> tuple[int, int] | None:
     if not numbers:
         return None
     return doc.sentence(numbers[0]).start, doc.sentence(numbers[-1]).end
+
+
+def add_location(
+    doc: Document, locations: list[Location], name: str, role: LocationRole, region: tuple[int, int] | None
+) -> Refusal | None:
+    """Adds the place if the article's reporting names it (once; the first primary one first)."""
+    span = doc.find(name, region)
+    if span is None:
+        return Refusal("not_found", f"location {name!r} not found in the article")
+    written = words_of(doc, span)
+    if not any(same_name(loc.name, written) for loc in locations):
+        primary = role == "primary" and not any(x.role == "primary" for x in locations)
+        evidence = [evidence_of(doc, span)]
+        made = Location(name=written, role="primary" if primary else "mentioned", evidence=evidence)
+        locations.insert(0 if primary else len(locations), made)
+    return None
+
+
+def add_actor(doc: Document, actors: list[Actor], name: str, slot: ActorSlot) -> Refusal | None:
+    """Adds the actor if the article's reporting names it, near the place the model ranked it."""
+    span = doc.find(name)
+    if span is None:
+        return Refusal("not_found", f"actor {name!r} not found in the article")
+    written = words_of(doc, span)
+    if not any(same_name(a.name, written) for a in actors):
+        actor = Actor(name=written, kind=slot.kind, role=slot.role, evidence=[evidence_of(doc, span)])
+        actors.insert(min(slot.position, len(actors)), actor)
+    return None
 
 
 class _Builder:
@@ -101,28 +139,29 @@ class _Builder:
         article names in the sentences the event cites, and not a place already reported."""
         kept = [self.drafts.events.main]
         places: list[str] = []
-        main_span = self.doc.index.align(kept[0].location)
+        main_span = self.doc.find(kept[0].location)
         if main_span is not None:
             places.append(words_of(self.doc, main_span))
         for i, draft in enumerate(self.drafts.events.related, 1):
-            reason = self._related_reason(draft, places)
-            if reason is None:
+            refusal = self._related_refusal(draft, places)
+            if refusal is None:
                 kept.append(draft)
             else:
                 path = f"events.related[{i - 1}]"
-                self.problems.append(Problem(path, "a related event", draft.model_dump(), reason))
+                self.problems.append(Problem.of(path, "a related event", draft.model_dump(), refusal))
         return kept
 
-    def _related_reason(self, draft: EventDraft, places: list[str]) -> str | None:
-        span = self.doc.index.align(draft.location)
+    def _related_refusal(self, draft: EventDraft, places: list[str]) -> Refusal | None:
+        span = self.doc.find(draft.location)
         if span is None:
-            return f"related event at {draft.location!r}: no such place in the article"
+            return Refusal("not_found", f"related event at {draft.location!r}: no such place in the article")
         place = words_of(self.doc, span)
         if any(same_name(place, p) or names_agree(place, p) for p in places):
-            return f"related event at {place!r} repeats an event already reported there"
+            return Refusal("repeated", f"related event at {place!r} repeats an event already reported there")
         cited = " ".join(self.doc.sentence(n).text for n in draft.summary_sentences)
         if TextIndex(cited).align(draft.location) is None:
-            return f"related event at {place!r}: the sentences it cites do not name that place"
+            reason = f"related event at {place!r}: the sentences it cites do not name that place"
+            return Refusal("not_supported", reason)
         places.append(place)
         return None
 
@@ -143,25 +182,10 @@ class _Builder:
     ) -> None:
         if not name.strip():
             return
-        reason = self._try_location(event, name, role, region)
-        if reason is not None:
-            self._problem(path, f"a place where event {event + 1} happened", name, reason, region)
-            self.problems[-1].retry = lambda answer: self._try_location(event, answer, role, region)
-
-    def _try_location(
-        self, event: int, name: str, role: LocationRole, region: tuple[int, int] | None
-    ) -> str | None:
-        span = self.doc.index.align(name, region)
-        if span is None:
-            return f"location {name!r} not found in the article"
-        written = words_of(self.doc, span)
-        locations = self.events[event].locations
-        if not any(same_name(loc.name, written) for loc in locations):
-            primary = role == "primary" and not any(x.role == "primary" for x in locations)
-            evidence = [evidence_of(self.doc, span)]
-            made = Location(name=written, role="primary" if primary else "mentioned", evidence=evidence)
-            locations.insert(0 if primary else len(locations), made)
-        return None
+        refusal = add_location(self.doc, self.events[event].locations, name, role, region)
+        if refusal is not None:
+            label = f"a place where event {event + 1} happened"
+            self._problem(path, label, name, refusal, region=region, slot=PlaceSlot(event, role, region))
 
     def _add_actors(self) -> None:
         """Actors found in the text, once each; a place offered as an actor is refused as such."""
@@ -169,28 +193,14 @@ class _Builder:
         for i, actor in enumerate(self.drafts.entities.actors):
             path = f"events[0].actors[{i}]"
             if any(same_name(actor.name, place) for place in places):
-                refusal = f"actor {actor.name!r} is a place the article names, not an actor"
-                self.problems.append(Problem(path, "an actor", actor.model_dump(), refusal))
+                reason = f"actor {actor.name!r} is a place the article names, not an actor"
+                self.problems.append(Problem(path, "an actor", actor.model_dump(), "not_an_actor", reason))
                 continue
-            reason = self._try_actor(actor.name, actor.kind, actor.role, i)
-            if reason is not None:
-                self._problem(path, f"an actor ({actor.kind}, {actor.role})", actor.name, reason, None)
-                kind, role = actor.kind, actor.role
-                self.problems[-1].retry = lambda answer, k=kind, r=role, at=i: self._try_actor(
-                    answer, k, r, at
-                )
-
-    def _try_actor(self, name: str, kind: Any, role: Any, position: int) -> str | None:
-        """Adds the actor if the article names it, near the place the model ranked it."""
-        span = self.doc.index.align(name)
-        if span is None:
-            return f"actor {name!r} not found in the article"
-        written = words_of(self.doc, span)
-        actors = self.events[0].actors
-        if not any(same_name(a.name, written) for a in actors):
-            actor = Actor(name=written, kind=kind, role=role, evidence=[evidence_of(self.doc, span)])
-            actors.insert(min(position, len(actors)), actor)
-        return None
+            slot = ActorSlot(actor.kind, actor.role, i)
+            refusal = add_actor(self.doc, self.events[0].actors, actor.name, slot)
+            if refusal is not None:
+                label = f"an actor ({actor.kind}, {actor.role})"
+                self._problem(path, label, actor.name, refusal, region=None, slot=slot)
 
     def _claimants(self) -> dict[str, str]:
         """The model's claimant per figure; a figure with no reporting verb between it and the
@@ -223,27 +233,25 @@ class _Builder:
             victims=victims_after(self.doc.text, quantity, figure.sentence.end),
             evidence=[sentence_evidence(figure.sentence)],
         )
-
-        def install(span: Alignment) -> None:
+        label = f"who gives figure {figure.key}"
+        anchor = (quantity.start, quantity.end)
+        span = self._credit(CLAIMANT, figure, claimant, anchor, path=f"{path}.claimant", label=label)
+        if span is not None:
             casualty.claimant = words_of(self.doc, span)
             if not figure.sentence.start <= span.start < figure.sentence.end:
                 casualty.evidence.append(evidence_of(self.doc, span))
-
-        label = f"who gives figure {figure.key}"
-        self._credit(CLAIMANT, figure, claimant, path=f"{path}.claimant", label=label, install=install)
         return casualty
 
     def _quote(self, quote: QuoteCandidate, speaker: str, path: str) -> Quote:
         quotation = quote.quotation
         evidence = [evidence_of(self.doc, Alignment(quotation.start, quotation.end, "exact"))]
         made = Quote(text=quotation.text, evidence=evidence)
-
-        def install(span: Alignment) -> None:
+        label = f"who said quote {quote.key}"
+        anchor = (quotation.start, quotation.end)
+        span = self._credit(SPEAKER, quote, speaker, anchor, path=f"{path}.speaker", label=label)
+        if span is not None:
             made.speaker = words_of(self.doc, span)
             made.evidence.append(evidence_of(self.doc, span))
-
-        label = f"who said quote {quote.key}"
-        self._credit(SPEAKER, quote, speaker, path=f"{path}.speaker", label=label, install=install)
         return made
 
     def _credit(
@@ -251,40 +259,28 @@ class _Builder:
         credit: Credit,
         candidate: FigureCandidate | QuoteCandidate,
         answer: str,
+        anchor: tuple[int, int],
         *,
         path: str,
         label: str,
-        install: Callable[[Alignment], None],
-    ) -> None:
-        """Credit a figure or a quote to the words of its reporting frame where the text has one
-        (an answer naming someone else is refused, on the record), else to the model's answer
-        found near it; if that is not found, a re-ask may offer another name."""
+    ) -> Alignment | None:
+        """Who a figure or a quote is credited to: the words of its reporting frame where the
+        text has one (an answer naming someone else is refused, on the record), else the model's
+        answer found near it; if that is not found, a re-ask may offer another name."""
         source, sentence = candidate.source, candidate.sentence
         first = max(1, sentence.number - credit.lookback)
-        region = region_of(self.doc, list(range(first, sentence.number + 1)))
-
-        def attach(name: str, frame: Source | None = None) -> str | None:
-            span = self._source_span(frame, name, region)
-            if span is None:
-                return credit.not_near(name)
-            install(span)
-            return None
-
+        region = (self.doc.sentence(first).start, sentence.end)
         if source is not None and answer.strip() and not names_agree(answer, source.text):
-            self.problems.append(Problem(path, label, answer, credit.mismatch(answer, source.text)))
-        if source is not None or answer.strip():
-            reason = attach(answer, source)
-            if reason is not None:
-                self._problem(path, label, answer, reason, region)
-                self.problems[-1].retry = attach
-
-    def _source_span(
-        self, source: Source | None, answer: str, region: tuple[int, int] | None
-    ) -> Alignment | None:
-        """The program's reading of the reporting frame if it has one, else the model's answer."""
+            self.problems.append(Problem.of(path, label, answer, credit.mismatch(answer, source.text)))
         if source is not None:
             return Alignment(source.start, source.end, "exact")
-        return self.doc.index.align(answer, region) if answer.strip() else None
+        if not answer.strip():
+            return None
+        span = self.doc.find(answer, region)
+        if span is None:
+            slot = CreditSlot(credit, self._owner(sentence.number), anchor, region)
+            self._problem(path, label, answer, credit.not_near(answer), region=region, slot=slot)
+        return span
 
     def _owner(self, sentence: int) -> int:
         """The event a sentence belongs to: a related event's own sentence, else the main event."""
@@ -295,7 +291,15 @@ class _Builder:
         return 0
 
     def _problem(
-        self, path: str, label: str, value: str, reason: str, region: tuple[int, int] | None
+        self,
+        path: str,
+        label: str,
+        value: str,
+        refusal: Refusal,
+        *,
+        region: tuple[int, int] | None,
+        slot: Slot,
     ) -> None:
-        hints = hints_for(self.doc.index, self.doc.sentences, value, region) if value.strip() else []
-        self.problems.append(Problem(path, label, value, reason, hints))
+        """A value that could not be placed, with the nearest reporting texts as hints."""
+        hints = hints_for(self.doc.index, self.doc.trusted, value, region) if value.strip() else []
+        self.problems.append(Problem.of(path, label, value, refusal, hints=hints, slot=slot))

@@ -22,6 +22,7 @@ from summarizer.core.taxonomy import (
     Outcome,
     Precision,
     Qualifier,
+    RejectionCode,
     SubEventType,
     event_type_of,
 )
@@ -115,9 +116,12 @@ class Event(_Strict):
 
 
 class Rejection(_Strict):
-    """A value the validator refused, kept with its reason: nothing is dropped silently."""
+    """A value the validator refused, kept with its reason: nothing is dropped silently.
+
+    ``code`` (added within schema version 1) says why for machines; see `RejectionCode`."""
 
     path: str
+    code: RejectionCode = "unspecified"
     value: Any
     reason: str
 

@@ -83,13 +83,17 @@ class TextIndex:
         self._positions: dict[str, list[int]] = defaultdict(list)
         self._vocabulary: list[str] = []
 
-    def align(self, needle: str, region: tuple[int, int] | None = None) -> Alignment | None:
-        """The best span for ``needle``, preferring ``region`` within each tier."""
+    def align(
+        self, needle: str, region: tuple[int, int] | None = None, *, strict: bool = False
+    ) -> Alignment | None:
+        """The best span for ``needle``, preferring ``region`` within each tier; with ``strict``,
+        only inside ``region``."""
         needle = needle.strip()
         if not needle:
             return None
+        searched = [region] if strict and region is not None else _regions(region, len(self.text))
         for tier in (self._exact, self._normalized, self._fuzzy):
-            for bounds in _regions(region, len(self.text)):
+            for bounds in searched:
                 found = tier(needle, bounds)
                 if found is not None:
                     return found

@@ -35,6 +35,8 @@ _CLOSING_FRAME = re.compile(
 )
 """``…, the regional governor's office said.`` ending the sentence that holds the claim."""
 _MAX_WORDS = 9
+_MAX_VERBS = 4
+"""Reporting verbs read per claim: a real frame has one or two; more is a pathological sentence."""
 
 
 @dataclass(frozen=True)
@@ -51,14 +53,22 @@ class Source:
 
 
 def source_of(
-    text: str, sentences: list[Sentence], sentence: Sentence, start: int, end: int
+    text: str,
+    sentences: list[Sentence],
+    sentence: Sentence,
+    start: int,
+    end: int,
+    *,
+    skip: frozenset[int] = frozenset(),
 ) -> Source | None:
-    """The named source of the claim at ``text[start:end]``, pronouns resolved backwards."""
+    """The named source of the claim at ``text[start:end]``, pronouns resolved backwards past
+    the sentences in ``skip`` (text that addresses the reader names no one)."""
     found = _source_in_sentence(text, sentence, start, end)
     number = sentence.number
     while found is not None and found.is_pronoun and number > 1:
         number -= 1
-        found = _last_named_source(text, sentences[number - 1]) or found
+        if number not in skip:
+            found = _last_named_source(text, sentences[number - 1]) or found
     return None if found is None or found.is_pronoun else found
 
 
@@ -75,7 +85,7 @@ def _source_in_sentence(text: str, sentence: Sentence, start: int, end: int) -> 
         group = "late" if closing["late"] else "early"
         return _clean(text, closing.start(group), closing.end(group))
     verbs = list(_VERB_RX.finditer(text, sentence.start, start))
-    for verb in reversed(verbs):
+    for verb in reversed(verbs[-_MAX_VERBS:]):
         subject = _subject_before(text, sentence, verb.start())
         if subject is not None:
             return subject
@@ -84,14 +94,14 @@ def _source_in_sentence(text: str, sentence: Sentence, start: int, end: int) -> 
 
 def _last_named_source(text: str, sentence: Sentence) -> Source | None:
     """The last non-pronoun source a sentence names, used for a following "he said"."""
-    named: Source | None = None
-    for verb in _VERB_RX.finditer(text, sentence.start, sentence.end):
+    verbs = list(_VERB_RX.finditer(text, sentence.start, sentence.end))
+    for verb in reversed(verbs[-_MAX_VERBS:]):
         candidate = _subject_before(text, sentence, verb.start())
         if candidate is None or candidate.is_pronoun:
             candidate = _after_quote_at(text, sentence, verb.start())
         if candidate is not None and not candidate.is_pronoun:
-            named = candidate
-    return named
+            return candidate
+    return None
 
 
 def _after_quote_at(text: str, sentence: Sentence, verb_start: int) -> Source | None:
@@ -106,8 +116,9 @@ def _after_quote_at(text: str, sentence: Sentence, verb_start: int) -> Source | 
     return _clean(text, after.start(group), after.end(group))
 
 
-def _subject_before(text: str, sentence: Sentence, verb_start: int) -> Source | None:
-    """The words between the last clause boundary and a reporting verb."""
+def _subject_before(text: str, sentence: Sentence, verb_start: int, depth: int = 0) -> Source | None:
+    """The words between the last clause boundary and a reporting verb; at most `_MAX_VERBS`
+    earlier verbs are followed back, so a sentence of many "said and"s costs linear time."""
     boundaries = [m.end() for m in _BOUNDARY.finditer(text, sentence.start, verb_start)]
     begin = boundaries[-1] if boundaries else sentence.start
     subject = _clean(text, begin, verb_start)
@@ -118,8 +129,8 @@ def _subject_before(text: str, sentence: Sentence, verb_start: int) -> Source | 
     if subject is None and boundaries:
         # "The Observatory reported strikes, and said that ...": the earlier verb's subject
         earlier = list(_VERB_RX.finditer(text, sentence.start, begin))
-        if earlier:
-            return _subject_before(text, sentence, earlier[-1].start())
+        if earlier and depth < _MAX_VERBS:
+            return _subject_before(text, sentence, earlier[-1].start(), depth + 1)
     return subject
 
 

@@ -18,7 +18,7 @@ from summarizer.core.lexicon import (
     SUB_EVENT_CUES,
     alternation,
 )
-from summarizer.text.alignment import TextIndex
+from summarizer.text.alignment import Alignment, TextIndex
 from summarizer.text.attribution import Source, source_of
 from summarizer.text.dates import DateMention, find_dates
 from summarizer.text.figures import (
@@ -41,6 +41,7 @@ _DATELINE = re.compile(r"\s*[A-Z][A-Z .'’-]+,[^\n—–]{0,60}?\s[—–]\s")
 """``KABUL, Jan 11 (AFP) — `` and the like: where and when the story was filed."""
 _IMPERATIVE = re.compile(rf"\W*(?:{alternation(IMPERATIVES)})\b", re.IGNORECASE)
 _SECOND_PERSON = re.compile(r"\b(?:you|your)\b", re.IGNORECASE)
+_WORDS = re.compile(r"\w+")
 _PRONOUN_SPEAKER = re.compile(alternation(SPEAKER_PRONOUN_FRAMES), re.IGNORECASE)
 
 
@@ -90,12 +91,37 @@ class Document:
     type_hints: list[tuple[str, str]] = field(default_factory=list)
     """(sub-event type, the words that suggest it) found in the lead, strongest first."""
     addresses_reader: frozenset[int] = frozenset()
-    """Sentences that speak to the model ("ignore previous instructions..."): no candidate
-    comes from them, and a value found only in them is not supported."""
+    """Sentences that speak to the model ("ignore previous instructions..."): no candidate,
+    evidence, hint, claimant or speaker comes from them."""
+    untrusted_words: frozenset[str] = frozenset()
+    """Words that only such sentences (or a title that speaks to the model) use: a free-text
+    value with one of them repeats the instructions, not the reporting."""
 
     @property
     def trusted(self) -> list[Sentence]:
         return [s for s in self.sentences if s.number not in self.addresses_reader]
+
+    def is_trusted(self, start: int, end: int) -> bool:
+        """Whether ``text[start:end]`` starts in a sentence and touches none that addresses the
+        reader (a quotation may run over several reporting sentences)."""
+        if sentence_at(self.sentences, start) is None:
+            return False
+        flagged = (self.sentence(n) for n in self.addresses_reader)
+        return not any(s.start < end and start < s.end for s in flagged)
+
+    def find(self, needle: str, region: tuple[int, int] | None = None) -> Alignment | None:
+        """The article's span for ``needle`` (preferring ``region``), never in text that
+        addresses the reader: where the best match is there, the reporting text is searched."""
+        found = self.index.align(needle, region)
+        if found is None or not self.addresses_reader or self.is_trusted(found.start, found.end):
+            return found
+        runs = _trusted_runs(self.sentences, self.addresses_reader)
+        inside = [r for r in runs if region is not None and region[0] < r[1] and r[0] < region[1]]
+        for run in [*inside, *(r for r in runs if r not in inside)]:
+            found = self.index.align(needle, run, strict=True)
+            if found is not None:
+                return found
+        return None
 
     @property
     def text(self) -> str:
@@ -113,13 +139,40 @@ def analyse(article: Article) -> Document:
     return Document(
         article=article,
         sentences=sentences,
-        figures=_figures(text, sentences, trusted),
+        figures=_figures(text, sentences, trusted, flagged),
         quotes=_quotes(text, sentences, flagged),
         dates=_dates(text, sentences, flagged),
         index=TextIndex(text),
         type_hints=_type_hints(trusted[:LEAD_SENTENCES]),
         addresses_reader=flagged,
+        untrusted_words=_untrusted_words(article.title, sentences, flagged),
     )
+
+
+def words_of(text: str) -> set[str]:
+    """The words of a text, folded, as `untrusted_words` holds them."""
+    return set(_WORDS.findall(text.casefold()))
+
+
+def _untrusted_words(title: str | None, sentences: list[Sentence], flagged: frozenset[int]) -> frozenset[str]:
+    instructions = [s.text for s in sentences if s.number in flagged]
+    if title and _addresses_reader(title):
+        instructions.append(title)
+    reporting = set().union(*(words_of(s.text) for s in sentences if s.number not in flagged))
+    return frozenset(set().union(*(words_of(t) for t in instructions)) - reporting)
+
+
+def _trusted_runs(sentences: list[Sentence], flagged: frozenset[int]) -> list[tuple[int, int]]:
+    """Spans of consecutive reporting sentences, between the ones that address the reader."""
+    runs: list[tuple[int, int]] = []
+    for s in sentences:
+        if s.number in flagged:
+            continue
+        if runs and s.number > 1 and s.number - 1 not in flagged:
+            runs[-1] = (runs[-1][0], s.end)
+        else:
+            runs.append((s.start, s.end))
+    return runs
 
 
 def _type_hints(lead: list[Sentence]) -> list[tuple[str, str]]:
@@ -140,14 +193,20 @@ def _addressing_reader(sentences: list[Sentence]) -> frozenset[int]:
     that ...") right after one or addressed to "you"."""
     flagged: set[int] = set()
     for s in sentences:
-        cue = _ADDRESSES_READER.search(s.text) is not None
-        command = _IMPERATIVE.match(s.text) is not None
-        if cue or (command and (s.number - 1 in flagged or _SECOND_PERSON.search(s.text))):
+        if _addresses_reader(s.text, after_order=s.number - 1 in flagged):
             flagged.add(s.number)
     return frozenset(flagged)
 
 
-def _figures(text: str, sentences: list[Sentence], trusted: list[Sentence]) -> list[FigureCandidate]:
+def _addresses_reader(text: str, *, after_order: bool = False) -> bool:
+    if _ADDRESSES_READER.search(text) is not None:
+        return True
+    return _IMPERATIVE.match(text) is not None and (after_order or _SECOND_PERSON.search(text) is not None)
+
+
+def _figures(
+    text: str, sentences: list[Sentence], trusted: list[Sentence], flagged: frozenset[int]
+) -> list[FigureCandidate]:
     found: list[FigureCandidate] = []
     for sentence in trusted:
         if not mentions_casualties(sentence.text):
@@ -156,7 +215,7 @@ def _figures(text: str, sentences: list[Sentence], trusted: list[Sentence]) -> l
             if is_background(text, quantity, sentence.start, sentence.end):
                 continue
             phrase = phrase_after(text, quantity, sentence.end)
-            source = source_of(text, sentences, sentence, quantity.start, quantity.end)
+            source = source_of(text, sentences, sentence, quantity.start, quantity.end, skip=flagged)
             found.append(FigureCandidate(f"F{len(found) + 1}", quantity, sentence, phrase, source))
     return found
 
@@ -168,9 +227,13 @@ def _quotes(text: str, sentences: list[Sentence], flagged: frozenset[int]) -> li
         if sentence is None or sentence.number in flagged:
             continue
         context = sentence.text
-        if sentence.number > 1 and _speaker_unnamed(text, sentence, quotation):
+        if (
+            sentence.number > 1
+            and sentence.number - 1 not in flagged
+            and _speaker_unnamed(text, sentence, quotation)
+        ):
             context = f"{sentences[sentence.number - 2].text} {context}"
-        source = source_of(text, sentences, sentence, quotation.start, quotation.end)
+        source = source_of(text, sentences, sentence, quotation.start, quotation.end, skip=flagged)
         key = f"Q{len(found) + 1}"
         found.append(QuoteCandidate(key, quotation, sentence, context, source))
     return found

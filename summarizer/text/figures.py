@@ -33,6 +33,7 @@ from summarizer.core.taxonomy import Outcome, Qualifier
 _NUMBER_WORD = "|".join(sorted([*NUMBER_UNITS, *NUMBER_TENS], key=len, reverse=True))
 _SCALE = "|".join(NUMBER_SCALES)
 _DIGITS = r"\d{1,3}(?:,\d{3})+|\d+"
+_MAX_DIGITS = 10
 _NUMBER = (
     rf"(?:(?:{_DIGITS})(?:\.\d+)?(?:\s+(?:{_SCALE}))?"
     rf"|(?:an?\s+|half\s+a\s+)?(?:(?:{_NUMBER_WORD})(?:[-\s](?:{_NUMBER_WORD}))?)(?:\s+(?:{_SCALE}))*"
@@ -220,6 +221,8 @@ def number_value(words: str) -> int | None:
     cleaned = words.strip().lower().replace(",", "")
     if re.fullmatch(r"\d+(?:\.\d+)?(?:\s+\w+)?", cleaned):
         head, _, scale = cleaned.partition(" ")
+        if len(head.partition(".")[0]) > _MAX_DIGITS:
+            return None  # no headcount has this many digits: a serial number, or an attack
         if scale and scale not in NUMBER_SCALES:
             return None
         return int(float(head) * NUMBER_SCALES.get(scale, 1))
