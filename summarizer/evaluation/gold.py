@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -35,6 +36,12 @@ class GoldArticle(_Gold):
     published: dt.date | None = None
     title: str | None = None
     source: str | None = None
+    id: str | None = Field(default=None, description="the story's id in its corpus, for real news")
+    url: str | None = Field(default=None, description="where a real story was published")
+    split: Literal["written", "dev", "test"] | None = Field(
+        default=None,
+        description="written: made for the project; dev: real news tuned on; test: real news never studied",
+    )
 
 
 class GoldDate(_Gold):

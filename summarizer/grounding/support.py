@@ -90,8 +90,8 @@ def victims_refusal(text: str, casualty: Casualty) -> Refusal | None:
 
 
 def name_refusal(text: str, name: str, evidence: list[Evidence], what: str) -> Refusal | None:
-    """A name must be its evidence's words, allowing aliases ("Lebanon's Hezbollah" for
-    "Hezbollah", "Lebanese" for "Lebanon") and spelling variants ("Qusair", "Qusayr")."""
+    """A name must be its evidence's words, allowing aliases ("Kenya's army" for "army",
+    "Kenyan" for "Kenya") and spelling variants ("Falluja", "Fallujah")."""
     if not evidence:
         return Refusal("not_supported", f"{what} {name!r} has no evidence")
     if any(names_match(name, text[e.start : e.end]) for e in evidence):

@@ -6,8 +6,8 @@ and then anywhere:
 1. exact: the string occurs as written;
 2. normalized: it occurs once case, whitespace runs, quote marks, dashes and Unicode
    compatibility forms (NFKC) are made uniform; an offset map leads back to the original text;
-3. fuzzy: its words occur close together, in spite of spelling variants ("Qusair" and
-   "Qusayr"), judged by coverage (share of its words found) and density (share of the span's
+3. fuzzy: its words occur close together, in spite of spelling variants ("Falluja" and
+   "Fallujah"), judged by coverage (share of its words found) and density (share of the span's
    words that are its words).
 
 Offsets always come from the article, never from the model, so ``text[start:end]`` is the

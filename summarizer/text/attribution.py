@@ -33,7 +33,7 @@ _CLOSING_FRAME = re.compile(
     r"(?:\s+(?:on|in|at|late|early)\b[^,.;:\"“”]{0,40})?\s*[.!?]?\s*$",
     re.IGNORECASE,
 )
-"""``…, the regional governor's office said.`` ending the sentence that holds the claim."""
+"""``…, the provincial police chief said.`` ending the sentence that holds the claim."""
 _MAX_WORDS = 9
 _MAX_VERBS = 4
 """Reporting verbs read per claim: a real frame has one or two; more is a pathological sentence."""

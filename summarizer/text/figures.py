@@ -256,7 +256,7 @@ def _excluded(text: str, q: Quantity) -> bool:
     if q.qualifier != "vague" and _MONTH_BEFORE.search(before):
         return True  # "May 18"
     if q.text.lower() == "one" and re.match(r"\s+of\b", after):
-        return True  # "one of the deadliest conflicts": an idiom, not a headcount
+        return True  # "one of the worst", "one of them": an idiom, not a headcount
     if (
         q.qualifier == "vague"
         and q.low is None

@@ -1,8 +1,8 @@
 """Names compared as a reader compares them, and the article's closest texts to a name.
 
-Two mentions may name one source or place in different words ("the Observatory" and "the
-Syrian Observatory for Human Rights"), as a people for its country ("Lebanese"/"Lebanon") or
-in another spelling ("Qusair"/"Qusayr"). Parsing uses these to credit claims and keep events
+Two mentions may name one source or place in different words ("the council" and "the city
+council of Tarvel"), as a people for its country ("Kenyan"/"Kenya") or in another spelling
+("Mogadishu"/"Muqdisho"). Parsing uses these to credit claims and keep events
 apart, grounding to check a name against its evidence, and a re-ask to offer the closest texts.
 """
 
@@ -18,7 +18,7 @@ from summarizer.core.types import Hint
 from summarizer.text.alignment import TextIndex
 from summarizer.text.sentences import Sentence
 
-NAME_SIMILARITY = 80.0  # one letter in six differs: "Qusair" and "Qusayr" score 83
+NAME_SIMILARITY = 80.0  # one letter in six differs: "Falluja" and "Fallujah" score 93, "Tarvel"/"Tarvil" 83
 _JOINERS = re.compile(rf"\s+(?:{alternation(NAME_JOINERS)})\s+", re.IGNORECASE)
 _NAME_WORD = re.compile(r"[\w'’-]+")
 """A word of a name, apostrophes and inner hyphens included ("al-Assad", "Lebanon's")."""
