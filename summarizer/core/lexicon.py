@@ -171,7 +171,7 @@ PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i"})
 # --- Names: comparing how two mentions name one source or place ------------------------------
 
 NAME_JOINERS = (r"for", r"of", r"in", r"from", r"at", r"close\s+to", r"near", r"on", r"with", r"based\s+in")
-"""Pattern fragments: the words after a source's head noun ("Observatory for …")."""
+"""Pattern fragments: the words after a source's head noun ("Council for …")."""
 
 NAME_FILLER = frozenset(
     {"the", "a", "an", "one", "some", "two", "three", "its", "his", "her", "their", "of", "and"}

@@ -134,8 +134,8 @@ def credit_refusal(
     doc: Document, sentence: Sentence, span: tuple[int, int], name: str, *, credit: Credit
 ) -> Refusal | None:
     """Whoever a figure or a quote is credited to must be who its reporting frame names ("…,
-    the Observatory said"), or, where there is no frame, be named in its sentence or the few
-    reporting sentences before it ("He claimed that …" after the soldier was introduced)."""
+    the council said"), or, where there is no frame, be named in its sentence or the few
+    reporting sentences before it ("He claimed that …" after the nurse was introduced)."""
     source = source_of(doc.text, doc.sentences, sentence, *span, skip=doc.addresses_reader)
     if source is not None:
         return None if names_agree(name, source.text) else credit.mismatch(name, source.text)

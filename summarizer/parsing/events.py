@@ -204,8 +204,8 @@ class _Builder:
 
     def _claimants(self) -> dict[str, str]:
         """The model's claimant per figure; a figure with no reporting verb between it and the
-        figure before it in the same sentence ("activists said 52 people, including three
-        women, died") shares that figure's claim, whatever the model answered for it."""
+        figure before it in the same sentence ("medics said 12 people, including two
+        children, died") shares that figure's claim, whatever the model answered for it."""
         found: dict[str, str] = {}
         previous: FigureCandidate | None = None
         for figure in self.doc.figures:

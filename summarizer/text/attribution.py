@@ -1,8 +1,8 @@
 """Who says a claim: the source named in the reporting frame around a quote or a figure.
 
 News prose attributes in a few fixed shapes, and reading them is more reliable than a small
-model's guess: ``"…," one soldier told``, ``"…," said Salim al-Muslit``, ``activists said that
-52 …``, ``according to the Observatory``, and ``he said`` pointing back to the person named in
+model's guess: ``"…," a nurse told``, ``"…," said Amina Yusuf``, ``medics said that
+12 …``, ``according to the council``, and ``he said`` pointing back to the person named in
 the sentence before. The result is always a span of the article. The parser uses it to fill a
 speaker or claimant and the grounding validator to check one given by anyone else.
 """
@@ -123,11 +123,11 @@ def _subject_before(text: str, sentence: Sentence, verb_start: int, depth: int =
     begin = boundaries[-1] if boundaries else sentence.start
     subject = _clean(text, begin, verb_start)
     if subject is None and text[sentence.start : verb_start].rstrip().endswith(","):
-        # "Elias Hanna, a retired general who teaches ..., said": the head before the apposition
+        # "Ana Ruiz, a lawyer who represents ..., said": the head before the apposition
         comma = text.find(",", sentence.start, verb_start)
         subject = _clean(text, sentence.start, comma) if comma > 0 else None
     if subject is None and boundaries:
-        # "The Observatory reported strikes, and said that ...": the earlier verb's subject
+        # "The agency reported floods, and said that ...": the earlier verb's subject
         earlier = list(_VERB_RX.finditer(text, sentence.start, begin))
         if earlier and depth < _MAX_VERBS:
             return _subject_before(text, sentence, earlier[-1].start(), depth + 1)

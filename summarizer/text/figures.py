@@ -137,7 +137,7 @@ def phrase_after(text: str, quantity: Quantity, limit: int, max_words: int = 7) 
 
 
 def victims_after(text: str, quantity: Quantity, limit: int) -> str | None:
-    """The people a figure counts, in the article's words: "100 armed men were" -> "armed men"."""
+    """The people a figure counts, in the article's words: "40 masked men were" -> "masked men"."""
     tail = text[quantity.end : limit]
     cut = _VICTIMS_END.search(tail)
     words = (tail[: cut.start()] if cut else tail).split()[:6]
@@ -152,9 +152,9 @@ def attribution_between(text: str, start: int, end: int) -> bool:
 
 
 def outcome_near(text: str, quantity: Quantity, start: int, end: int) -> Outcome | Unharmed | None:
-    """What the words of a figure's own clause say happened to those it counts: "52 people
+    """What the words of a figure's own clause say happened to those it counts: "12 people
     were killed", "killing four", "freed three" (unharmed); a figure listed with the one before
-    it ("among them 21 rebels and three women") shares that one's outcome. None when the
+    it ("among them nine police and two children") shares that one's outcome. None when the
     clause states no outcome at all. ``start``/``end`` bound the sentence."""
     previous: tuple[Quantity, Outcome | Unharmed | None] | None = None
     for q in find_quantities(text, start, end):
@@ -169,7 +169,7 @@ def outcome_near(text: str, quantity: Quantity, start: int, end: int) -> Outcome
 
 def _stated_outcome(text: str, q: Quantity, start: int, end: int) -> Outcome | Unharmed | None:
     """In order: a verb right before the figure ("killing four"), the nearest outcome word
-    after it before the clause stops ("52 people were killed"), one shortly before it."""
+    after it before the clause stops ("12 people were killed"), one shortly before it."""
     adjacent = max(start, q.start - _ADJACENT)
     near_before = [
         (at, o) for at, o in _outcome_words(text, adjacent, q.start) if not _JOINS.search(text, at, q.start)
@@ -184,7 +184,7 @@ def _stated_outcome(text: str, q: Quantity, start: int, end: int) -> Outcome | U
 
 
 def _clause_end(text: str, position: int, end: int) -> int:
-    """Where a figure's clause stops, reading through an inserted ", including three women,"."""
+    """Where a figure's clause stops, reading through an inserted ", including two children,"."""
     opened = position
     for stop in _CLAUSE_STOP.finditer(text, position, end):
         if stop[0] == "," and _INSERTION.search(text, opened, stop.start()):
@@ -199,7 +199,7 @@ def _outcome_words(text: str, start: int, end: int) -> list[tuple[int, Outcome |
 
 
 def _listed_with(text: str, first: Quantity, second: Quantity) -> bool:
-    """ "21 rebels and three women", "52 people, including three women": one list, one fate."""
+    """ "nine police and two children", "12 people, including two children": one list, one fate."""
     gap = text[first.end : second.start]
     return len(gap.split()) <= 4 and _LISTING.search(gap) is not None
 

@@ -21,7 +21,7 @@ from summarizer.text.sentences import Sentence
 NAME_SIMILARITY = 80.0  # one letter in six differs: "Falluja" and "Fallujah" score 93, "Tarvel"/"Tarvil" 83
 _JOINERS = re.compile(rf"\s+(?:{alternation(NAME_JOINERS)})\s+", re.IGNORECASE)
 _NAME_WORD = re.compile(r"[\w'’-]+")
-"""A word of a name, apostrophes and inner hyphens included ("al-Assad", "Lebanon's")."""
+"""A word of a name, apostrophes and inner hyphens included ("al-Amin", "Kenya's")."""
 
 
 def names_agree(a: str, b: str) -> bool:
