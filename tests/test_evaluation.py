@@ -31,8 +31,9 @@ FIXTURES = ROOT / "evals" / "fixtures"
 SEED_NAMES = {p.stem for p in (ROOT / "seeds").glob("*.txt")}
 
 
-def test_every_fixture_lints_and_matches_the_schema() -> None:
-    fixtures = load_fixtures(FIXTURES)
+@pytest.mark.parametrize("folder", [FIXTURES], ids=["written"])
+def test_every_fixture_lints_and_matches_the_schema(folder: Path) -> None:
+    fixtures = load_fixtures(folder)
     assert {f.name: lint(f) for f in fixtures} == {f.name: [] for f in fixtures}
     for f in fixtures:
         Gold.model_validate_json(f.path.with_suffix(".gold.json").read_text(encoding="utf-8"))
@@ -136,11 +137,18 @@ def test_claimant_is_judged_on_matched_casualties_only() -> None:
 ARTICLE = "Rebels attacked the town of Kafr Nabl on Sunday. Officials said 12 people were killed."
 
 
-def small_fixtures(folder: Path) -> Path:
+def small_fixtures(folder: Path, names: dict[str, str | None] | None = None) -> Path:
+    """Fixtures of one short article, each named fixture in the given split (written: none)."""
     folder.mkdir()
-    (folder / "t1.txt").write_text(ARTICLE, encoding="utf-8")
-    gold = {
-        "article": {"published": "2013-06-02"},
+    for name, split in (names or {"t1": None}).items():
+        (folder / f"{name}.txt").write_text(ARTICLE, encoding="utf-8")
+        (folder / f"{name}.gold.json").write_text(json.dumps(_gold(split)), encoding="utf-8")
+    return folder
+
+
+def _gold(split: str | None) -> dict[str, object]:
+    return {
+        "article": {"published": "2013-06-02", "split": split},
         "events": [
             {"event_type": "battles", "sub_event_type": "armed_clash", "evidence": ["Rebels attacked"]}
         ],
@@ -148,13 +156,11 @@ def small_fixtures(folder: Path) -> Path:
             {"outcome": "killed", "count_low": 12, "claimant": "Officials", "evidence": ["12 people"]}
         ],
     }
-    (folder / "t1.gold.json").write_text(json.dumps(gold), encoding="utf-8")
-    return folder
 
 
 def options(tmp_path: Path, mode: str, **changes: object) -> EvalOptions:
     values: dict[str, object] = {
-        "fixtures": tmp_path / "fx",
+        "fixtures": (tmp_path / "fx",),
         "cache": tmp_path / "cache",
         "baseline": tmp_path / "baseline.json",
         "reports": tmp_path / "reports",
@@ -169,11 +175,11 @@ def test_a_second_run_replays_without_calling_the_model(
     small_fixtures(tmp_path / "fx")
     first = run_eval(fake_settings, options(tmp_path, "through"))
     calls = len(fake_server.requests)
-    assert calls >= 3
+    assert calls >= 1
     assert [p.name.split(".")[0] for p in (tmp_path / "cache").iterdir()] == ["t1"]
     replay = run_eval(fake_settings, options(tmp_path, "replay"))
     assert len(fake_server.requests) == calls  # not one more request
-    assert replay.headline == first.headline
+    assert replay.splits["written"].headline == first.splits["written"].headline
     assert [r.cached for r in replay.runs] == [True]
     record = ArticleSummary.model_validate_json((tmp_path / "reports" / "records" / "t1.json").read_text())
     assert record.usage.cached
@@ -204,23 +210,76 @@ def test_a_fall_below_the_baseline_is_a_regression(tmp_path: Path, fake_settings
     write_baseline(report, tmp_path / "baseline.json")
     assert run_eval(fake_settings, options(tmp_path, "replay")).passed
     stored = json.loads((tmp_path / "baseline.json").read_text())
-    stored["metrics"]["date_accuracy"] = report.headline["date_accuracy"] + 0.05
+    stored["splits"]["written"]["metrics"]["date_accuracy"] = (
+        report.splits["written"].headline["date_accuracy"] + 0.05
+    )
     (tmp_path / "baseline.json").write_text(json.dumps(stored))
     regressed = run_eval(fake_settings, options(tmp_path, "replay"))
-    assert [r.split(" ")[0] for r in regressed.regressions] == ["date_accuracy"]
+    assert [r.split(" ")[:2] for r in regressed.regressions] == [["written:", "date_accuracy"]]
     assert run_eval(fake_settings, options(tmp_path, "replay", tolerance=0.1)).passed
 
 
 def test_reports_in_three_forms(tmp_path: Path, fake_settings: Settings) -> None:
     small_fixtures(tmp_path / "fx")
     report = run_eval(fake_settings, options(tmp_path, "through"))
-    report.regressions.append("casualties_f1 fell to 0.1000 from the baseline 0.9000 (tolerance 0.02)")
+    written = report.splits["written"]
+    written.regressions.append("casualties_f1 fell to 0.1000 from the baseline 0.9000 (tolerance 0.02)")
     json_path, md_path, junit_path = write_reports(report, tmp_path / "reports")
-    assert json.loads(json_path.read_text())["headline"] == report.headline
+    assert json.loads(json_path.read_text())["splits"]["written"]["headline"] == written.headline
     assert "| casualties_f1 |" in md_path.read_text()
     suites = ET.parse(junit_path).getroot()
     failures = Counter(s.get("name") for s in suites for case in s if case.find("failure") is not None)
-    assert failures == {"eval.metrics": 1}
+    assert failures == {"eval.written.metrics": 1}
+
+
+SPLIT_NAMES: dict[str, str | None] = {"w1": None, "d1": "dev", "d2": "dev", "t1": "test"}
+
+
+def test_each_split_is_scored_and_gated_apart(tmp_path: Path, fake_settings: Settings) -> None:
+    small_fixtures(tmp_path / "fx", SPLIT_NAMES)
+    report = run_eval(fake_settings, options(tmp_path, "through"))
+    assert {name: len(s.runs) for name, s in report.splits.items()} == {"written": 1, "dev": 2, "test": 1}
+    write_baseline(report, tmp_path / "baseline.json")
+    stored = json.loads((tmp_path / "baseline.json").read_text())
+    assert set(stored["splits"]) == {"written", "dev", "test"}
+    stored["splits"]["test"]["metrics"]["casualties_f1"] = 1.5
+    (tmp_path / "baseline.json").write_text(json.dumps(stored))
+    regressed = run_eval(fake_settings, options(tmp_path, "replay"))
+    assert [r.split(":")[0] for r in regressed.regressions] == ["test"]
+    only_dev = run_eval(fake_settings, options(tmp_path, "replay", splits=("dev",)))
+    assert list(only_dev.splits) == ["dev"]
+    assert only_dev.passed
+
+
+def test_the_held_out_split_shows_no_per_article_scores(tmp_path: Path, fake_settings: Settings) -> None:
+    small_fixtures(tmp_path / "fx", SPLIT_NAMES)
+    report = run_eval(fake_settings, options(tmp_path, "through"))
+    markdown = write_reports(report, tmp_path / "reports")[1].read_text()
+    assert "| d1 |" in markdown
+    assert "| t1 |" not in markdown
+    assert "not shown: a held-out split" in markdown
+
+
+def test_only_a_new_failure_fails_the_gate(tmp_path: Path, fake_settings: Settings) -> None:
+    small_fixtures(tmp_path / "fx", SPLIT_NAMES)
+    (tmp_path / "fx" / "d2.txt").write_text(ARTICLE + " " + "x" * 40_000, encoding="utf-8")
+    report = run_eval(fake_settings, options(tmp_path, "through"))
+    assert [r.fixture.name for r in report.failed_articles] == ["d2"]  # too long for the model
+    assert not report.passed
+    write_baseline(report, tmp_path / "baseline.json")
+    stored = json.loads((tmp_path / "baseline.json").read_text())
+    assert stored["splits"]["dev"]["known_failures"] == ["d2"]
+    assert run_eval(fake_settings, options(tmp_path, "through")).passed
+
+
+def test_a_baseline_from_before_splits_is_the_written_sets(tmp_path: Path, fake_settings: Settings) -> None:
+    small_fixtures(tmp_path / "fx")
+    report = run_eval(fake_settings, options(tmp_path, "through"))
+    old = {"tolerance": 0.02, "metrics": {"casualties_f1": 1.5}}
+    (tmp_path / "baseline.json").write_text(json.dumps(old))
+    regressed = run_eval(fake_settings, options(tmp_path, "replay"))
+    assert [r.split(" ")[:2] for r in regressed.regressions] == [["written:", "casualties_f1"]]
+    assert report.splits["written"].headline["casualties_f1"] <= 1.0
 
 
 def test_the_eval_command(tmp_path: Path, fake_env: dict[str, str]) -> None:

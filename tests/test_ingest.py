@@ -59,3 +59,10 @@ def test_stdin_gets_a_hash_id() -> None:
 
 def test_callers_id_wins() -> None:
     assert make_article("Some text.", id="abc").id == "abc"
+
+
+def test_a_lone_surrogate_is_refused_with_its_offset() -> None:
+    with pytest.raises(InputError, match=r"^request: the article cannot be encoded as UTF-8 .*offset 6\)"):
+        make_article("Troops\ud800 entered the town.", origin="request")
+    with pytest.raises(InputError, match=r"the title cannot be encoded as UTF-8 \(lone surrogate U\+DFFF"):
+        make_article("Troops entered the town.", title="A \udfff title")

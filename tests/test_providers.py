@@ -10,7 +10,8 @@ from pydantic import BaseModel
 
 from summarizer.core.config import Settings
 from summarizer.core.errors import ConfigError, ModelError
-from summarizer.model.interface import StructuredModel
+from summarizer.model import interface
+from summarizer.model.interface import StructuredModel, retry_after_seconds
 from summarizer.model.transports import OpenAITransport, open_model
 from tests.fakes import FakeOpenAIServer, Fault
 
@@ -157,3 +158,82 @@ def test_openai_provider_needs_a_model_name(tmp_path: object) -> None:
 def test_openai_provider_needs_a_key_or_a_local_url() -> None:
     with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
         open_model(Settings(provider="openai", model="m", openai_api_key=None, openai_base_url=None))
+
+
+def rate_limited(server: FakeOpenAIServer, headers: dict[str, str]) -> openai.RateLimitError:
+    """The error the openai client raises for a 429 with these headers."""
+    server.queue(Fault(429, headers))
+    client = openai.OpenAI(api_key="k", base_url=server.url, max_retries=0)
+    with pytest.raises(openai.RateLimitError) as caught:
+        client.chat.completions.create(model="fake-model", messages=MESSAGES)  # type: ignore[arg-type]
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        ({"retry-after": "3"}, 3.0),
+        ({"retry-after": "-3"}, 0.0),
+        ({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0),  # a date in the past
+        ({"retry-after": "soon, maybe"}, None),
+        ({"retry-after": "Mon, 99 Foo 2015 99:99:99 GMT"}, None),
+        ({"retry-after": "nan"}, None),
+        ({"retry-after": "inf"}, None),
+        ({"retry-after-ms": "garbage", "retry-after": "2"}, 2.0),
+        ({}, None),
+    ],
+)
+def test_retry_after_that_is_neither_a_number_nor_a_date_counts_as_absent(
+    fake_server: FakeOpenAIServer, headers: dict[str, str], seconds: float | None
+) -> None:
+    assert retry_after_seconds(rate_limited(fake_server, headers)) == seconds
+
+
+def test_a_garbage_retry_after_is_retried_with_backoff(
+    fake_server: FakeOpenAIServer, fake_settings: Settings
+) -> None:
+    sleeps: list[float] = []
+    fake_server.queue(Fault(429, {"retry-after": "Mon, 99 Foo 2015 99:99:99 GMT"}))
+    answer, _ = make_model(fake_server, fake_settings, sleeps).extract(Answer, MESSAGES, max_tokens=50)
+    assert answer.name == ""
+    assert len(sleeps) == 1
+    assert 0 <= sleeps[0] <= fake_settings.backoff_max
+
+
+def test_waits_never_outlast_the_callers_deadline(
+    fake_server: FakeOpenAIServer, fake_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(interface, "time_left", lambda: 0.25)
+    sleeps: list[float] = []
+    fake_server.queue(Fault(429, {"retry-after": "30"}), Fault(503))
+    slow_backoff = fake_settings.model_copy(update={"backoff_initial": 10, "backoff_max": 60})
+    make_model(fake_server, slow_backoff, sleeps).extract(Answer, MESSAGES, max_tokens=50)
+    assert sleeps == [0.25, 0.25]
+
+
+def test_refused_credentials_are_reported_without_the_upstream_body(
+    fake_server: FakeOpenAIServer, fake_settings: Settings
+) -> None:
+    for status in (401, 403):
+        body = json.dumps({"error": {"message": "Incorrect API key provided: sk-abc1***xyz"}})
+        fake_server.queue(Fault(status, body=body))
+        with pytest.raises(ModelError) as failure:
+            make_model(fake_server, fake_settings, []).extract(Answer, MESSAGES, max_tokens=50)
+        assert str(failure.value) == (
+            f"openai model call failed: HTTP {status}: "
+            "the endpoint refused the credentials (check OPENAI_API_KEY)"
+        )
+
+
+def test_key_like_tokens_in_kept_upstream_text_are_redacted(
+    fake_server: FakeOpenAIServer, fake_settings: Settings
+) -> None:
+    leak = "proxy failed for api_key=live-123456 with Authorization: Bearer eyJhbGci.x and sk-proj-AbC123"
+    fake_server.queue(*[Fault(500, body=json.dumps({"error": {"message": leak}}))] * 5)
+    with pytest.raises(ModelError) as failure:
+        make_model(fake_server, fake_settings, []).extract(Answer, MESSAGES, max_tokens=50)
+    message = str(failure.value)
+    assert "HTTP 500" in message
+    assert "proxy failed for api_key=***" in message
+    for secret in ("live-123456", "eyJhbGci", "AbC123"):
+        assert secret not in message

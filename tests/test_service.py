@@ -21,6 +21,7 @@ import uvicorn
 
 from summarizer.app.service import create_app
 from summarizer.core.config import ServiceSettings, Settings
+from summarizer.pipeline import Summarizer
 from summarizer.records.contract import ArticleSummary, spans_mismatching
 from tests.conftest import free_port, wait_until_answers
 from tests.fakes import FakeOpenAIServer, Fault
@@ -29,9 +30,9 @@ ARTICLE = "Rebels attacked the town of Kafr Nabl on Sunday. Officials said 12 pe
 
 
 @contextmanager
-def running(settings: Settings, **service: object) -> Iterator[str]:
+def running(settings: Settings, *, summarizer: Summarizer | None = None, **service: object) -> Iterator[str]:
     """The service on a loopback port, ready (its model has answered), for one test."""
-    app = create_app(settings, ServiceSettings(**service))  # type: ignore[arg-type]
+    app = create_app(settings, ServiceSettings(**service), summarizer=summarizer)  # type: ignore[arg-type]
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)

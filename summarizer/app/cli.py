@@ -8,6 +8,7 @@ Errors are one line each on stderr, never a traceback.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import logging
 import sys
@@ -19,7 +20,7 @@ import click
 from pydantic import ValidationError
 
 from summarizer.core.config import Settings
-from summarizer.core.errors import ConfigError, InputError, ModelError, SummarizerError, one_line
+from summarizer.core.errors import ConfigError, InputError, InternalError, SummarizerError, one_line
 from summarizer.model.recording import Mode
 from summarizer.pipeline import Summarizer
 from summarizer.records.contract import ArticleSummary
@@ -108,17 +109,14 @@ def run(
     """Summarize article files (`-` reads standard input)."""
     settings = _settings(overrides)
     summarizer = Summarizer(settings)
-    sink: DirectorySink | StreamSink = (
-        DirectorySink(out_dir, fmt) if out_dir else StreamSink(sys.stdout, fmt, len(files))
-    )
+    sink = _open_sink(out_dir, fmt, len(files))
     day = published.date() if published else None
     show = progress if progress is not None else (len(files) > 1 and sys.stderr.isatty())
     codes: list[int] = []
     try:
         for name in _progress(files, show):
             result = _summarize_one(summarizer, name, day)
-            sink.write(result)
-            codes.append(_exit_code(result))
+            codes.append(_write(sink, result, name))
     except ConfigError as exc:
         sink.close()
         _fail(str(exc))
@@ -142,7 +140,21 @@ def _folder_option(name: str, default: str, help: str) -> Callable[[F], F]:
 
 
 @main.command("eval")
-@_folder_option("--fixtures", "evals/fixtures", "NAME.txt articles beside their NAME.gold.json.")
+@click.option(
+    "--fixtures",
+    type=click.Path(file_okay=False, path_type=Path),
+    multiple=True,
+    default=[Path("evals/fixtures")],
+    show_default=True,
+    help="Folders of NAME.txt articles beside their NAME.gold.json (repeat the option for several).",
+)
+@click.option(
+    "--split",
+    "splits",
+    type=click.Choice(["written", "dev", "test"]),
+    multiple=True,
+    help="Only these splits (repeatable) [default: all]; tune on dev, never study test.",
+)
 @_folder_option("--cache", "evals/cache", "Recorded model responses.")
 @_folder_option("--reports", "evals/reports", "Where report.json, report.md, junit.xml and the records go.")
 @click.option(
@@ -183,7 +195,9 @@ def evaluate(**params: Any) -> None:
 
     overrides = {key: params.pop(key) for key in ("provider", "model", "model_path")}
     mode: Mode = params.pop("mode") or "through"
-    options = EvalOptions(mode=mode, **params)
+    options = EvalOptions(
+        mode=mode, fixtures=tuple(params.pop("fixtures")), splits=tuple(params.pop("splits")), **params
+    )
     try:
         report = run_eval(_settings(overrides), options, on_article=_eval_progress)
         write_reports(report, options.reports)
@@ -195,10 +209,12 @@ def evaluate(**params: Any) -> None:
     except OSError as exc:
         _fail(f"{exc.filename}: {exc.strerror}")
         return
-    for name, value in report.headline.items():
-        base = report.baseline.get(name)
-        shown = f"  (baseline {base:.4f})" if base is not None else ""
-        click.echo(f"{name:<26} {value:.4f}{shown}", err=True)
+    for split in report.splits.values():
+        click.echo(f"{split.name} ({len(split.runs)} articles)", err=True)
+        for name, value in split.headline.items():
+            base = split.baseline.get(name)
+            shown = f"  (baseline {base:.4f})" if base is not None else ""
+            click.echo(f"  {name:<26} {value:.4f}{shown}", err=True)
     for problem in [*report.regressions, *(f"{r.fixture.name}: {r.error}" for r in report.failed_articles)]:
         click.echo(f"summarize eval: {problem}", err=True)
     if options.update_baseline:
@@ -215,15 +231,20 @@ def evaluate(**params: Any) -> None:
 @click.option("--queue-size", type=int, help="Requests that may wait; more get 503 [default: 8].")
 @click.option("--request-timeout", type=float, help="Seconds per article, queueing included [default: 300].")
 @click.option("--max-batch", type=int, help="Articles per batch (≤ workers + queue size) [default: 8].")
+@click.option(
+    "--shutdown-grace",
+    type=float,
+    help="Seconds SIGTERM gives admitted work to finish before the service stops [default: 30].",
+)
 @model_options
 def serve(host: str, port: int, **options: Any) -> None:
-    """Run the HTTP API (FastAPI on uvicorn); the model loads once, at start."""
-    import uvicorn
-
-    from summarizer.app.service import RequestIdFilter, create_app
+    """Run the HTTP API (FastAPI on uvicorn); the model loads once, at start (for the local
+    model, in a child process the service supervises)."""
+    from summarizer.app.service import RequestIdFilter, serve_until_stopped
     from summarizer.core.config import ServiceSettings
 
-    service_options = {k: options.pop(k) for k in ("workers", "queue_size", "request_timeout", "max_batch")}
+    names = ("workers", "queue_size", "request_timeout", "max_batch", "shutdown_grace")
+    service_options = {k: options.pop(k) for k in names}
     settings = _settings(options)
     try:
         service = ServiceSettings(**{k: v for k, v in service_options.items() if v is not None})
@@ -236,7 +257,10 @@ def serve(host: str, port: int, **options: Any) -> None:
         logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
     )
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
-    uvicorn.run(create_app(settings, service), host=host, port=port, log_config=None, access_log=False)
+    for chatty in ("httpx", "httpx2"):  # a line per call to the model process and per probe
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    _warn_if_exposed(host, service.api_token)
+    serve_until_stopped(settings, service, host=host, port=port)
 
 
 def _eval_progress(run: Any) -> None:
@@ -254,9 +278,63 @@ def _summarize_one(summarizer: Summarizer, name: str, published: dt.date | None)
         article = read_article(name, published=published)
         article_id = article.id
         return summarizer.summarize(article)
-    except (InputError, ModelError) as exc:
-        click.echo(f"summarize: {_prefixed(name, str(exc))}", err=True)
-        return Failure(origin=name, article_id=article_id, code=exc.code, message=str(exc))
+    except ConfigError:
+        raise  # the same for every article: the run stops with a usage error
+    except SummarizerError as exc:
+        return _failure(name, article_id, exc.code, str(exc))
+    except Exception as exc:  # a bug costs its article, never the run, and shows no traceback
+        lines = str(exc).strip().splitlines()
+        detail = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+        return _failure(name, article_id, InternalError.code, f"internal error ({detail}); not summarized")
+
+
+def _failure(name: str, article_id: str | None, code: str, message: str) -> Failure:
+    click.echo(f"summarize: {_prefixed(name, message)}", err=True)
+    return Failure(origin=name, article_id=article_id, code=code, message=message)
+
+
+def _open_sink(out_dir: Path | None, fmt: Format, expected: int) -> DirectorySink | StreamSink:
+    if out_dir is None:
+        return StreamSink(sys.stdout, fmt, expected)
+    try:
+        return DirectorySink(out_dir, fmt)
+    except OSError as exc:
+        _fail(f"{out_dir}: cannot create the output folder ({exc.strerror or exc})")
+        raise  # unreachable: _fail exits
+
+
+def _write(sink: DirectorySink | StreamSink, result: Result, name: str) -> int:
+    """Writes one article's result and gives its exit code; a result that cannot be written
+    costs that article (exit 1), not the articles after it."""
+    try:
+        sink.write(result)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"summarize: {name}: cannot write the result ({where}{exc.strerror or exc})", err=True)
+        return EXIT_MODEL_FAILED
+    return _exit_code(result)
+
+
+def _warn_if_exposed(host: str, token: str | None) -> None:
+    """Beyond loopback without a token, anyone who can reach the port can use the model: say so
+    loudly, on stderr and in the log, but do not refuse (a trusted network may be intended)."""
+    if token is not None or _is_loopback(host):
+        return
+    message = (
+        f"WARNING: serving on {host} without SUMMARIZER_API_TOKEN: anyone who can reach this "
+        "port can use the API; set a token or bind 127.0.0.1"
+    )
+    click.echo(f"summarize: {message}", err=True)
+    logging.getLogger("summarizer.app.cli").warning(message)
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _exit_code(result: Result) -> int:

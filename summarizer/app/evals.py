@@ -29,13 +29,15 @@ from summarizer.text.ingest import make_article
 
 @dataclass(frozen=True)
 class EvalOptions:
-    fixtures: Path
+    fixtures: tuple[Path, ...]
     cache: Path
     baseline: Path
     reports: Path
     mode: Mode = "through"
     update_baseline: bool = False
     tolerance: float | None = None
+    splits: tuple[str, ...] = ()
+    """Only these splits (written, dev, test); all when empty."""
 
 
 def identity_of(settings: Settings) -> dict[str, Any]:
@@ -59,7 +61,9 @@ def identity_of(settings: Settings) -> dict[str, Any]:
 def run_eval(
     settings: Settings, options: EvalOptions, on_article: Callable[[ArticleRun], None] | None = None
 ) -> EvalReport:
-    fixtures = load_fixtures(options.fixtures)
+    fixtures = [f for folder in options.fixtures for f in load_fixtures(folder)]
+    if options.splits:
+        fixtures = [f for f in fixtures if (f.gold.article.split or "written") in options.splits]
     problems = [f"{f.name}: {p}" for f in fixtures for p in lint(f)]
     if problems:
         raise ConfigError("fixtures do not pass the linter:\n  " + "\n  ".join(problems))

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ProviderName = Literal["local", "openai"]
@@ -66,6 +66,25 @@ class ServiceSettings(BaseSettings):
     request_timeout: float = Field(default=300.0, gt=0, description="seconds per article, queueing included")
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="larger bodies get 413")
     max_batch: int = Field(default=8, ge=1, description="articles per batch request")
+    shutdown_grace: float = Field(
+        default=30.0, ge=0, description="seconds SIGTERM gives admitted work to finish before stopping"
+    )
+    child_command: str | None = Field(
+        default=None,
+        description="internal, for tests and benchmarks: the model process's command instead of "
+        "llama-cpp-python's server ({port}: its loopback port, {python}: this interpreter)",
+    )
+
+    @field_validator("api_token")
+    @classmethod
+    def _a_token_that_can_match(cls, token: str | None) -> str | None:
+        """``SUMMARIZER_API_TOKEN=`` (empty) would look set yet guard nothing, and spaces around
+        a token can never match, since HTTP strips them from the header: both refused at start."""
+        if token is not None and not token.strip():
+            raise ValueError("SUMMARIZER_API_TOKEN is set but empty; set a token, or unset it")
+        if token is not None and token != token.strip():
+            raise ValueError("SUMMARIZER_API_TOKEN has spaces around it, which a request cannot send")
+        return token
 
     @model_validator(mode="after")
     def _a_full_batch_fits(self) -> Self:

@@ -14,7 +14,10 @@ for OpenAI-compatible servers.
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
+import math
+import re
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -35,7 +38,7 @@ from tenacity import (
 )
 
 from summarizer.core.config import Settings
-from summarizer.core.errors import DeadlineExceeded, ModelError, TransientModelError
+from summarizer.core.errors import Cancelled, DeadlineExceeded, ModelError, TransientModelError
 
 T = TypeVar("T", bound=BaseModel)
 Request = dict[str, Any]
@@ -43,21 +46,55 @@ Request = dict[str, Any]
 _TRANSIENT_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 
 
-DEADLINE: ContextVar[float | None] = ContextVar("summarizer_deadline", default=None)
-"""A caller's deadline (time.monotonic()) for everything done on its behalf. A context variable
-crosses into the worker thread of asyncio.to_thread, so a service request that times out stops
-the model work it started instead of leaving it to run on."""
+class Deadline:
+    """A caller's time limit (a ``time.monotonic()`` instant) that the caller may also end early
+    with `cancel`: a client that went away, a service that stops. It is one shared object, so a
+    cancel made on the event loop is seen by the worker thread doing the work, at its next check.
+    """
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+        self._cancelled: str | None = None
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(time.monotonic() + seconds)
+
+    def cancel(self, reason: str = "the request was cancelled") -> None:
+        """Ends the time at once; the first reason given is the one reported."""
+        if self._cancelled is None:
+            self._cancelled = reason
+
+    @property
+    def cancelled(self) -> str | None:
+        """Why the work was cancelled, or None while it was not."""
+        return self._cancelled
+
+    def left(self) -> float:
+        """Seconds still allowed: none once cancelled."""
+        return 0.0 if self._cancelled is not None else self.at - time.monotonic()
+
+
+DEADLINE: ContextVar[Deadline | None] = ContextVar("summarizer_deadline", default=None)
+"""A caller's deadline for everything done on its behalf. A context variable crosses into the
+worker thread of asyncio.to_thread, so a service request that times out, or whose client goes
+away, stops the model work it started instead of leaving it to run on."""
 
 
 def time_left() -> float | None:
-    """Seconds until the caller's deadline; None when there is none."""
+    """Seconds until the caller's deadline (0 once it was cancelled); None when there is none."""
     deadline = DEADLINE.get()
-    return None if deadline is None else deadline - time.monotonic()
+    return None if deadline is None else deadline.left()
 
 
 def check_deadline(provider: str = "") -> None:
-    left = time_left()
-    if left is not None and left <= 0:
+    """Raises `Cancelled` or `DeadlineExceeded` once the caller's time is over."""
+    deadline = DEADLINE.get()
+    if deadline is None:
+        return
+    if deadline.cancelled is not None:
+        raise Cancelled(deadline.cancelled, provider=provider)
+    if deadline.left() <= 0:
         raise DeadlineExceeded("the request's time limit ran out", provider=provider)
 
 
@@ -95,27 +132,46 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def retry_after_seconds(exc: BaseException | None) -> float | None:
-    """The server's requested delay (``retry-after-ms`` or ``retry-after``), if it sent one."""
+    """The server's requested delay (``retry-after-ms`` or ``retry-after``), if it sent one. A
+    value that is neither a number nor an HTTP date counts as absent: a server's garbage header
+    must not turn a retryable 429 into a crash."""
     if not isinstance(exc, openai.APIStatusError):
         return None
     headers = exc.response.headers
-    if (millis := headers.get("retry-after-ms")) is not None:
-        try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
+    if (millis := _seconds(headers.get("retry-after-ms"))) is not None:
+        return millis / 1000
     value = headers.get("retry-after")
     if value is None:
         return None
+    seconds = _seconds(value)
+    return seconds if seconds is not None else _seconds_until(value)
+
+
+def _seconds(value: str | None) -> float | None:
+    """A finite, non-negative number of seconds, or None."""
+    if value is None:
+        return None
     try:
-        return max(0.0, float(value))
+        number = float(value)
     except ValueError:
-        when = email.utils.parsedate_to_datetime(value) if value else None
-        return None if when is None else max(0.0, when.timestamp() - time.time())
+        return None
+    return max(0.0, number) if math.isfinite(number) else None
+
+
+def _seconds_until(http_date: str) -> float | None:
+    """Seconds until an HTTP date (always GMT), or None when it is not one."""
+    try:
+        when = email.utils.parsedate_to_datetime(http_date)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, when.timestamp() - time.time())
 
 
 class WaitRetryAfter:
-    """Backoff with jitter, unless the server said how long to wait (capped at ``ceiling``)."""
+    """Backoff with jitter, unless the server said how long to wait (capped at ``ceiling``), and
+    never beyond the caller's deadline: a wait that outlasts it could only end in a timeout."""
 
     def __init__(self, initial: float, maximum: float, ceiling: float = 120.0) -> None:
         self._backoff = wait_random_exponential(multiplier=initial, max=maximum)
@@ -123,9 +179,9 @@ class WaitRetryAfter:
 
     def __call__(self, state: RetryCallState) -> float:
         asked = retry_after_seconds(state.outcome.exception() if state.outcome else None)
-        if asked is not None:
-            return min(asked, self._ceiling)
-        return float(self._backoff(state))
+        wait = min(asked, self._ceiling) if asked is not None else float(self._backoff(state))
+        left = time_left()
+        return wait if left is None else max(0.0, min(wait, left))
 
 
 class StructuredModel:
@@ -215,6 +271,8 @@ class StructuredModel:
 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, openai.APIStatusError):
+        if exc.status_code in (401, 403):  # their bodies quote the key back ("sk-abc1***xyz")
+            return f"HTTP {exc.status_code}: the endpoint refused the credentials (check OPENAI_API_KEY)"
         return f"HTTP {exc.status_code}: {_first_line(exc.message)}"
     if isinstance(exc, openai.APITimeoutError):
         return "the request timed out"
@@ -223,6 +281,29 @@ def _describe(exc: BaseException) -> str:
     return _first_line(str(exc)) or type(exc).__name__
 
 
+_SECRETS = (
+    (re.compile(r"\bsk-[\w*.\-]+", re.IGNORECASE), "sk-***"),
+    (re.compile(r"\b(bearer)\s+[^\s\"',;]+", re.IGNORECASE), r"\1 ***"),
+    (
+        re.compile(
+            r"\b(api[_-]?key|access[_-]?token|token|secret|password)([\"']?\s*[=:]\s*[\"']?)[^\s\"'&,;]+",
+            re.IGNORECASE,
+        ),
+        r"\1\2***",
+    ),
+    (re.compile(r"(\w+://)[^/\s:@]+:[^/\s@]+@"), r"\1***@"),
+)
+"""Key-like tokens in upstream text: ModelError messages reach HTTP clients and logs."""
+
+
+def redact(text: str) -> str:
+    """``text`` with API keys, bearer tokens, ``api_key=...`` values and URL passwords masked."""
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def _first_line(text: str) -> str:
+    """The first line of upstream text, redacted and cut short, for a one-line message."""
     line = text.strip().splitlines()[0] if text.strip() else ""
-    return line[:300]
+    return redact(line)[:300]

@@ -9,8 +9,10 @@ that alters a prompt shows up as a miss instead of a silently stale answer.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -44,6 +46,7 @@ class Cassette:
 
     path: Path
     identity: dict[str, Any]
+    fixture: str
     calls: list[dict[str, Any]] = field(default_factory=list)
     seconds: float | None = None
     replayed: int = 0
@@ -54,7 +57,7 @@ class Cassette:
         cls, folder: Path, fixture: str, identity: dict[str, Any], article_sha256: str, mode: Mode
     ) -> Cassette:
         path = folder / f"{fixture}.{cache_key(identity, article_sha256)}.json"
-        cassette = cls(path, identity)
+        cassette = cls(path, identity, fixture)
         if mode != "live" and path.is_file():
             stored = json.loads(path.read_text(encoding="utf-8"))
             cassette.calls, cassette.seconds = stored["calls"], stored.get("seconds")
@@ -73,16 +76,18 @@ class Cassette:
         self.recorded += 1
 
     def save(self, seconds: float) -> None:
-        """Keep what this run used, and clear out recordings of the fixture under older keys."""
+        """Keep what this run used, and clear out recordings of the fixture under older keys:
+        only names of exactly this cache's form, ``{fixture}.{16 hex digits}.json``, so that
+        another fixture (``a`` and ``a.b``) or someone else's JSON file is never touched."""
         if self.recorded:
             self.seconds = seconds
         used = [{k: v for k, v in c.items() if k != "_used"} for c in self.calls if c.get("_used")]
         self.path.parent.mkdir(parents=True, exist_ok=True)
         body = {"identity": self.identity, "seconds": self.seconds, "calls": used}
         self.path.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        fixture = self.path.name.split(".")[0]
-        for stale in self.path.parent.glob(f"{fixture}.*.json"):
-            if stale != self.path:
+        ours = re.compile(re.escape(self.fixture) + r"\.[0-9a-f]{16}\.json")
+        for stale in self.path.parent.glob(f"{glob.escape(self.fixture)}.*.json"):
+            if stale != self.path and ours.fullmatch(stale.name):
                 stale.unlink()
 
     @property

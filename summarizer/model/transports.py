@@ -11,23 +11,26 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import openai
-from openai.types.chat import ChatCompletion
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from summarizer.core.config import Settings
-from summarizer.core.errors import ConfigError, TransientModelError
+from summarizer.core.errors import ConfigError, SummarizerError, TransientModelError
 from summarizer.model.files import EMBEDDED, ensure_model_file
 from summarizer.model.interface import StructuredModel, Transport, check_deadline, time_left
 
 _PASSED = ("messages", "temperature", "seed", "max_tokens")
+_LOCK_POLL = 0.1
+"""Seconds between deadline checks while waiting for the model's lock (a cancel is seen that soon)."""
 
 
 @dataclass
@@ -83,7 +86,7 @@ class LlamaTransport:
         schema = _schema_of(request.get("response_format"))
         if schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": schema}
-        with self._loaded.lock:
+        with _holding(self._loaded.lock):
             return self._generate(kwargs, str(request.get("model", "")))
 
     def _generate(self, kwargs: dict[str, Any], model: str) -> ChatCompletion:
@@ -129,16 +132,42 @@ class LlamaTransport:
         )
 
     def count_tokens(self, text: str) -> int:
-        with self._loaded.lock:
+        with _holding(self._loaded.lock):
             return len(self._loaded.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
 
-class OpenAITransport:
-    """Sends requests to an OpenAI-compatible server with the openai client (its retries off)."""
+@contextlib.contextmanager
+def _holding(lock: threading.Lock) -> Iterator[None]:
+    """Holds the model's lock, waiting for it only while the caller's deadline allows: a call
+    queued behind a long generation gives up at its deadline, or when it is cancelled, instead
+    of waiting for ever."""
+    while not lock.acquire(timeout=_lock_wait()):
+        check_deadline("local")
+    try:
+        yield
+    finally:
+        lock.release()
 
-    def __init__(self, client: openai.OpenAI, style: str) -> None:
+
+def _lock_wait() -> float:
+    left = time_left()
+    return _LOCK_POLL if left is None else max(0.0, min(_LOCK_POLL, left))
+
+
+class OpenAITransport:
+    """Sends requests to an OpenAI-compatible server with the openai client (its retries off).
+
+    With ``stream``, the answer comes token by token and the caller's deadline is checked at
+    each: a call whose caller went away stops, and closing the stream tells the server to stop
+    generating too (llama-cpp-python's server does), which a plain request cannot do."""
+
+    def __init__(
+        self, client: openai.OpenAI, style: str, *, stream: bool = False, provider: str = "openai"
+    ) -> None:
         self._client = client
         self._style = style
+        self._stream = stream
+        self._provider = provider
 
     def __call__(self, **request: Any) -> ChatCompletion:
         if self._style == "json_object":
@@ -153,9 +182,82 @@ class OpenAITransport:
 
     def _create(self, request: dict[str, Any]) -> ChatCompletion:
         left = time_left()
-        client = self._client if left is None else self._client.with_options(timeout=max(0.1, left))
+        client = self._client
+        if left is not None:  # the sooner of the call's own limit and the caller's deadline
+            own = client.timeout if isinstance(client.timeout, (int, float)) else left
+            client = client.with_options(timeout=max(0.1, min(left, own)))
+        if self._stream:
+            return self._streamed(client, request)
         completion: ChatCompletion = client.chat.completions.create(**request)
         return completion
+
+    def _streamed(self, client: openai.OpenAI, request: dict[str, Any]) -> ChatCompletion:
+        """Collects a streamed answer into one completion. A break in the stream is a connection
+        error and a silence past the client's timeout a timeout, both in openai's types (what
+        breaks mid-stream is the HTTP library's own exception, not one of openai's)."""
+        limit = float(client.timeout) if isinstance(client.timeout, (int, float)) else None
+        started = time.monotonic()
+        stream = client.chat.completions.create(
+            **request, stream=True, stream_options={"include_usage": True}
+        )
+        answer = _Streamed()
+        http_request = stream.response.request
+        try:
+            for chunk in stream:
+                check_deadline(self._provider)
+                if limit is not None and time.monotonic() - started > limit:
+                    raise openai.APITimeoutError(request=http_request)
+                answer.add(chunk)
+        except (openai.APIError, SummarizerError):
+            raise
+        except Exception as exc:
+            if limit is not None and time.monotonic() - started >= limit:
+                raise openai.APITimeoutError(request=http_request) from exc
+            message = f"the answer broke off ({type(exc).__name__})"
+            raise openai.APIConnectionError(message=message, request=http_request) from exc
+        finally:
+            stream.close()
+        return answer.completion(str(request.get("model", "")))
+
+
+@dataclass
+class _Streamed:
+    """What a streamed answer has said so far."""
+
+    pieces: list[str] = field(default_factory=list)
+    finish: str = "stop"
+    usage: dict[str, int] | None = None
+
+    def add(self, chunk: ChatCompletionChunk) -> None:
+        if chunk.usage is not None:
+            counts = {"prompt_tokens", "completion_tokens", "total_tokens"}
+            self.usage = chunk.usage.model_dump(include=counts)
+        for choice in chunk.choices[:1]:
+            if choice.delta.content:
+                self.pieces.append(choice.delta.content)
+            self.finish = choice.finish_reason or self.finish
+
+    def completion(self, model: str) -> ChatCompletion:
+        """The answer as a plain completion; without the server's usage, one token per chunk
+        (llama-cpp-python streams one each) and the prompt's tokens unknown (0)."""
+        chunks = len(self.pieces)
+        usage = self.usage or {"prompt_tokens": 0, "completion_tokens": chunks, "total_tokens": chunks}
+        return ChatCompletion.model_validate(
+            {
+                "id": "streamed",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": "".join(self.pieces)},
+                        "finish_reason": self.finish,
+                    }
+                ],
+                "usage": usage,
+            }
+        )
 
 
 Wrap = Callable[[Transport], Transport]
@@ -199,15 +301,22 @@ def offline_model(settings: Settings, transport: Transport) -> StructuredModel:
     )
 
 
-def _open_local(settings: Settings) -> tuple[Transport, Callable[[str], int]]:
+def local_model_file(settings: Settings) -> Path:
+    """The GGUF file ``local`` runs: the one given, or the embedded model (assembled if needed)."""
     if settings.model_path is not None:
-        path = settings.model_path
-        if not path.is_file():
-            raise ConfigError(f"{path}: no such model file")
-    else:
-        path = ensure_model_file(settings.cache_dir)
-    threads = settings.threads or max(1, os.cpu_count() or 1)
-    transport = LlamaTransport(load_llama(path, settings.context_window, threads), settings.timeout)
+        if not settings.model_path.is_file():
+            raise ConfigError(f"{settings.model_path}: no such model file")
+        return settings.model_path
+    return ensure_model_file(settings.cache_dir)
+
+
+def local_threads(settings: Settings) -> int:
+    return settings.threads or max(1, os.cpu_count() or 1)
+
+
+def _open_local(settings: Settings) -> tuple[Transport, Callable[[str], int]]:
+    loaded = load_llama(local_model_file(settings), settings.context_window, local_threads(settings))
+    transport = LlamaTransport(loaded, settings.timeout)
     return transport, transport.count_tokens
 
 

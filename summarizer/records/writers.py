@@ -6,7 +6,11 @@ A failed article is rendered too, as an error record in the same stream (``{"art
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -152,41 +156,76 @@ class StreamSink:
 class DirectorySink:
     """One file per article in a folder: ``ID.json`` or ``ID.md``, ``ID.error.json`` on failure.
 
-    Two inputs with the same id in one run get ``ID-2`` and so on, never overwriting each other.
+    Two inputs with the same id in one run get ``ID-2`` and so on, and no two files of a run
+    ever share a name: an id ending in ``.error`` is written as ``…_error``, so that a record's
+    name can never be another article's error name, and every name written is remembered
+    (ignoring case, for case-insensitive file systems).
     """
 
     def __init__(self, folder: Path, fmt: Format) -> None:
         self._folder = folder
         self._format = fmt
-        self._used: set[str] = set()
+        self._stems: set[str] = set()
+        self._written: set[str] = set()
         folder.mkdir(parents=True, exist_ok=True)
 
     def write(self, result: Result) -> Path:
         base = result.article_id if isinstance(result, Failure) else result.article.id
-        name = self._unique(_safe_name(base or "article"))
         if isinstance(result, Failure):
-            path, text = self._folder / f"{name}.error.json", as_json(result)
+            suffix, text = ".error.json", as_json(result)
         elif self._format == "markdown":
-            path, text = self._folder / f"{name}.md", as_markdown(result)
+            suffix, text = ".md", as_markdown(result)
         else:
-            path, text = self._folder / f"{name}.json", as_json(result)
-        temporary = path.with_name(f".{path.name}.partial")
-        temporary.write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
-        temporary.replace(path)
+            suffix, text = ".json", as_json(result)
+        path = self._folder / self._name(_safe_name(base or "article"), suffix)
+        write_atomically(path, text + ("" if text.endswith("\n") else "\n"))
         return path
 
     def close(self) -> None:
         return None
 
-    def _unique(self, name: str) -> str:
-        candidate, n = name, 1
-        while candidate in self._used:
+    def _name(self, stem: str, suffix: str) -> str:
+        candidate, n = stem, 1
+        while candidate.casefold() in self._stems or (candidate + suffix).casefold() in self._written:
             n += 1
-            candidate = f"{name}-{n}"
-        self._used.add(candidate)
-        return candidate
+            candidate = f"{stem}-{n}"
+        self._stems.add(candidate.casefold())
+        self._written.add((candidate + suffix).casefold())
+        return candidate + suffix
+
+
+_STEM_BYTES = 200
+"""File names are limited to 255 bytes (not characters: a Cyrillic letter takes two); a stem
+of at most 200 leaves room for ``-NN`` and ``.error.json``."""
 
 
 def _safe_name(name: str) -> str:
     cleaned = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name).strip("._")
-    return cleaned[:120] or "article"
+    cleaned = cleaned.encode("utf-8")[:_STEM_BYTES].decode("utf-8", "ignore").rstrip("._")
+    if cleaned[-6:].casefold() == ".error":
+        cleaned = f"{cleaned[:-6]}_{cleaned[-5:]}"
+    return cleaned or "article"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Whole or not at all: written to a temporary file in the same folder that only this call
+    can have made (mkstemp: a random name, created exclusively, never through a symlink), then
+    renamed over ``path``, which replaces a link there instead of writing through it."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".partial")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), _file_mode())  # mkstemp's 0600 would hide the results
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+@functools.cache
+def _file_mode() -> int:
+    """What a plain ``open(path, "w")`` would give: 0666 less the umask (read once)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask

@@ -49,6 +49,9 @@ def make_article(
 ) -> Article:
     """Check a text and wrap it; the id falls back to the first 16 hex digits of its hash."""
     _check_text(text, origin)
+    for what, value in (("id", id), ("title", title), ("source", source)):
+        if value is not None:
+            _check_encodable(value, origin, what)
     digest = text_sha256(text)
     return Article(
         id=id or digest[:16],
@@ -119,3 +122,16 @@ def _check_text(text: str, origin: str) -> None:
         raise InputError(
             f"{origin}: the article is empty" if not text else f"{origin}: the article is only whitespace"
         )
+    _check_encodable(text, origin, "article")
+
+
+def _check_encodable(value: str, origin: str, what: str) -> None:
+    """Text from JSON may hold a lone surrogate (``"\\ud800"``), which no file, hash or response
+    can encode; refused here, it is the caller's input error instead of a crash further on."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(
+            f"{origin}: the {what} cannot be encoded as UTF-8 (lone surrogate "
+            f"U+{ord(value[exc.start]):04X} at character offset {exc.start})"
+        ) from None
