@@ -28,15 +28,33 @@ from tests.conftest import ROOT
 from tests.fakes import FakeOpenAIServer
 
 FIXTURES = ROOT / "evals" / "fixtures"
+REAL = ROOT / "evals" / "real"
 SEED_NAMES = {p.stem for p in (ROOT / "seeds").glob("*.txt")}
 
 
-@pytest.mark.parametrize("folder", [FIXTURES], ids=["written"])
+@pytest.mark.parametrize("folder", [FIXTURES, REAL], ids=["written", "real"])
 def test_every_fixture_lints_and_matches_the_schema(folder: Path) -> None:
     fixtures = load_fixtures(folder)
     assert {f.name: lint(f) for f in fixtures} == {f.name: [] for f in fixtures}
     for f in fixtures:
         Gold.model_validate_json(f.path.with_suffix(".gold.json").read_text(encoding="utf-8"))
+
+
+def test_the_real_news_is_split_honestly() -> None:
+    """At least 26 dev and 14 test stories, each with its corpus id (and url for VOA); the five
+    reports of one train hijacking stay together in one split, and so do the stories of one event."""
+    real = load_fixtures(REAL)
+    splits = Counter(f.gold.article.split for f in real)
+    assert splits["dev"] >= 26
+    assert splits["test"] >= 14
+    assert set(splits) == {"dev", "test"}
+    assert all(f.gold.article.id for f in real)
+    assert all(f.gold.article.url for f in real if f.name.startswith("voa_"))
+    hijacking = {"voa_8006651", "voa_8007760", "voa_8009314", "voa_8009976", "voa_8011076"}
+    assert len({f.gold.article.split for f in real if f.name in hijacking}) == 1
+    marathon = {f.gold.article.split for f in real if "Boston Marathon" in f.text}
+    assert len(marathon) == 1
+    assert any(not f.gold.events for f in real if f.gold.article.split == "test")  # a no-event story
 
 
 def test_the_fixture_set_covers_what_it_must() -> None:
