@@ -25,7 +25,8 @@ import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
 
-from summarizer.app.service import RequestIdFilter, create_app
+from summarizer.app.guards import RequestIdFilter
+from summarizer.app.service import create_app
 from summarizer.core.config import ServiceSettings, Settings
 from summarizer.pipeline import Summarizer
 from summarizer.records.contract import ArticleSummary

@@ -240,7 +240,8 @@ def evaluate(**params: Any) -> None:
 def serve(host: str, port: int, **options: Any) -> None:
     """Run the HTTP API (FastAPI on uvicorn); the model loads once, at start (for the local
     model, in a child process the service supervises)."""
-    from summarizer.app.service import RequestIdFilter, serve_until_stopped
+    from summarizer.app.guards import RequestIdFilter
+    from summarizer.app.service import serve_until_stopped
     from summarizer.core.config import ServiceSettings
 
     names = ("workers", "queue_size", "request_timeout", "max_batch", "shutdown_grace")

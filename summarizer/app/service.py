@@ -1,8 +1,9 @@
 """The HTTP service: FastAPI over the same `Summarizer` the CLI uses.
 
 Errors are JSON everywhere (``{"error": {"code", "message", "request_id"}}``) and map from the
-package's exceptions in one place (`_STATUS`). Every request gets an id (the caller's
-``X-Request-ID`` or a new one) that appears in each log line and in the response headers.
+package's exceptions in one place (`_STATUS`). Every request first passes the guards in
+`summarizer.app.guards` (request id, bearer token, body limit); here are the endpoints, the
+bounded queue in front of the model, the supervised model process and the draining shutdown.
 """
 
 from __future__ import annotations
@@ -11,14 +12,10 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import secrets
 import signal
 import socket
 import threading
-import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable
-from contextvars import ContextVar
 from types import FrameType
 from typing import TypeVar
 
@@ -29,15 +26,23 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from summarizer.app.guards import (
+    REQUEST_ID,
+    BearerAuth,
+    BodyLimit,
+    ErrorBody,
+    ErrorResponse,
+    RequestIdMiddleware,
+    error_response,
+    internal,
+)
 from summarizer.app.jobs import Busy, JobQueue, ShuttingDown, forget
 from summarizer.core.config import ServiceSettings, Settings
 from summarizer.core.errors import (
     ConfigError,
     DeadlineExceeded,
     InputError,
-    InternalError,
     ModelError,
     SummarizerError,
     one_line,
@@ -54,7 +59,6 @@ from summarizer.records.contract import ArticleSummary
 from summarizer.text.ingest import Article, make_article
 
 log = logging.getLogger("summarizer.app.service")
-REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
 _BEARER = HTTPBearer(auto_error=False)
 
 _CLOSING_SECONDS = 2.0
@@ -80,16 +84,6 @@ class ArticleIn(BaseModel):
 
 class BatchIn(BaseModel):
     articles: list[ArticleIn] = Field(min_length=1)
-
-
-class ErrorBody(BaseModel):
-    code: str
-    message: str
-    request_id: str | None = None
-
-
-class ErrorResponse(BaseModel):
-    error: ErrorBody
 
 
 class BatchItem(BaseModel):
@@ -236,10 +230,10 @@ def create_app(
     app.state.summarizer_state = state
     _install_handlers(app)
     # the last added runs first: the id, then the token, and only then is the body read
-    app.add_middleware(_BodyLimit, limit=state.service.max_body_bytes)
-    app.add_middleware(_BearerAuth, token=state.service.api_token)
-    app.add_middleware(_RequestId)
-    authorized = _BEARER  # declares the scheme in the OpenAPI description; _BearerAuth enforces it
+    app.add_middleware(BodyLimit, limit=state.service.max_body_bytes)
+    app.add_middleware(BearerAuth, token=state.service.api_token)
+    app.add_middleware(RequestIdMiddleware)
+    authorized = _BEARER  # declares the scheme in the OpenAPI description; BearerAuth enforces it
 
     @app.get("/healthz", response_model=Health, tags=["health"])
     async def healthz() -> Health:
@@ -276,7 +270,7 @@ def create_app(
         _require_ready(state)
         if len(batch.articles) > state.service.max_batch:
             message = f"{len(batch.articles)} articles in one batch; the limit is {state.service.max_batch}"
-            return _error(422, "batch_too_large", message)
+            return error_response(422, "batch_too_large", message)
         items: list[BatchItem | Article] = [_batch_article(a) for a in batch.articles]
         usable = [item for item in items if isinstance(item, Article)]
         jobs = state.queue.admit(usable)
@@ -329,7 +323,7 @@ async def _disconnect(request: Request) -> None:
 def _gone() -> JSONResponse:
     """What is logged for a request whose client went away (nobody reads the answer)."""
     log.info("the client went away; its work was cancelled")
-    return _error(499, "client_closed_request", "the client went away before the answer was ready")
+    return error_response(499, "client_closed_request", "the client went away before the answer was ready")
 
 
 def _batch_article(article: ArticleIn) -> Article | BatchItem:
@@ -338,7 +332,7 @@ def _batch_article(article: ArticleIn) -> Article | BatchItem:
     except SummarizerError as exc:
         return _failed_item(exc)
     except Exception as exc:  # one bad item never sinks the batch
-        return _failed_item(_internal(exc))
+        return _failed_item(internal(exc))
 
 
 async def _batch_item(job: Awaitable[ArticleSummary]) -> BatchItem:
@@ -347,21 +341,11 @@ async def _batch_item(job: Awaitable[ArticleSummary]) -> BatchItem:
     except SummarizerError as exc:
         return _failed_item(exc)
     except Exception as exc:  # one bad item never sinks the batch
-        return _failed_item(_internal(exc))
+        return _failed_item(internal(exc))
 
 
 def _failed_item(exc: SummarizerError) -> BatchItem:
     return BatchItem(ok=False, error=ErrorBody(code=exc.code, message=str(exc), request_id=REQUEST_ID.get()))
-
-
-_UNEXPECTED = "an unexpected error; see the service log for this request id"
-
-
-def _internal(exc: Exception) -> InternalError:
-    """Logs an exception that escaped (with its traceback, for the operator) and gives the error
-    the caller sees, which names nothing of the program's insides."""
-    log.error("unexpected error", exc_info=exc)
-    return InternalError(_UNEXPECTED)
 
 
 def _article(article: ArticleIn) -> Article:
@@ -386,33 +370,28 @@ def _require_ready(state: _State) -> None:
         raise NotReady(state.failure or "the model is still loading")
 
 
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    body = ErrorResponse(error=ErrorBody(code=code, message=message, request_id=REQUEST_ID.get()))
-    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
-
-
 def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(Busy)
     async def busy(request: Request, exc: Busy) -> JSONResponse:
-        return _error(503, "busy", str(exc), {"Retry-After": str(exc.retry_after)})
+        return error_response(503, "busy", str(exc), {"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(NotReady)
     async def not_ready(request: Request, exc: NotReady) -> JSONResponse:
-        return _error(503, "not_ready", str(exc), {"Retry-After": "5"})
+        return error_response(503, "not_ready", str(exc), {"Retry-After": "5"})
 
     @app.exception_handler(SummarizerError)
-    async def summarizer_error(request: Request, exc: SummarizerError) -> JSONResponse:
+    async def summarizererror_response(request: Request, exc: SummarizerError) -> JSONResponse:
         status = next(code for kind, code in _STATUS.items() if isinstance(exc, kind))
         if status >= 500:
             log.warning("%s: %s", exc.code, exc)
-        return _error(status, exc.code, str(exc))
+        return error_response(status, exc.code, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _error(422, "invalid_request", one_line(exc.errors(), drop="body"))
+        return error_response(422, "invalid_request", one_line(exc.errors(), drop="body"))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def httperror_response(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {
             400: "bad_request",
             401: "unauthorized",
@@ -421,152 +400,9 @@ def _install_handlers(app: FastAPI) -> None:
             413: "too_large",
         }
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return _error(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail), headers)
-
-
-class _RequestId:
-    """Gives every request an id, in the logs (via `REQUEST_ID`) and the response headers, and
-    writes one access line per request. It also answers any exception that escaped the app, with
-    the JSON 500 and the id: Starlette's own last resort runs outside this middleware, where the
-    id is already gone."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = _request_id(scope)
-        token = REQUEST_ID.set(request_id)
-        started, status = time.perf_counter(), 0
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        except Exception as exc:
-            error = _internal(exc)
-            if not status:  # once a response has started, the server can only close the connection
-                await _error(500, error.code, str(error))(scope, receive, send_with_id)
-        finally:
-            elapsed = (time.perf_counter() - started) * 1000
-            log.info("%s %s %s %.0f ms", scope["method"], printable(scope["path"]), status or 500, elapsed)
-            REQUEST_ID.reset(token)
-
-
-def _request_id(scope: Scope) -> str:
-    """The caller's ``X-Request-ID`` when it is printable ASCII (it goes back in a header and
-    into every log line), cut to 64 characters; otherwise a new one."""
-    given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")[:64]
-    return given if given and given.isascii() and given.isprintable() else uuid.uuid4().hex
-
-
-class _BearerAuth:
-    """With a token configured, ``/v1/*`` needs ``Authorization: Bearer <token>``. Checked here,
-    before anything reads the body, so a client without the token cannot make the service
-    read or parse a byte of what it sends; the comparison takes the same time for any guess."""
-
-    def __init__(self, app: ASGIApp, token: str | None) -> None:
-        self.app = app
-        self.token = token.encode() if token is not None else None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and _protected(scope["path"]) and not self._authorized(scope):
-            headers = {"WWW-Authenticate": "Bearer"}
-            refusal = _error(401, "unauthorized", "a valid bearer token is required", headers)
-            await refusal(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-    def _authorized(self, scope: Scope) -> bool:
-        if self.token is None:
-            return True
-        scheme, _, given = dict(scope["headers"]).get(b"authorization", b"").partition(b" ")
-        right_scheme = scheme.lower() == b"bearer"
-        return secrets.compare_digest(given.strip(), self.token) and right_scheme
-
-
-def _protected(path: str) -> bool:
-    return path == "/v1" or path.startswith("/v1/")
-
-
-class _BodyLimit:
-    """Reads the body before the app sees it, counting the bytes actually received: 413 as soon
-    as they pass the limit, whatever Content-Length claimed, and not one more is read. A request
-    with both Content-Length and Transfer-Encoding is refused (400): the two disagree on where
-    the body ends, the ambiguity that request smuggling lives on."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope["headers"])
-        declared = headers.get(b"content-length")
-        if declared is not None and b"transfer-encoding" in headers:
-            message = "Content-Length and Transfer-Encoding together: the body's length is ambiguous"
-            await _error(400, "bad_request", message)(scope, receive, send)
-            return
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await _error(413, "too_large", self._message())(scope, receive, send)
-            return
-        buffered = await self._read(receive)
-        if buffered is None:
-            await _error(413, "too_large", self._message())(scope, receive, send)
-            return
-
-        async def replay() -> Message:
-            return buffered.pop(0) if buffered else await receive()
-
-        await self.app(scope, replay, send)
-
-    async def _read(self, receive: Receive) -> list[Message] | None:
-        """The body's messages, or None as soon as their bytes pass the limit."""
-        buffered, size = [], 0
-        while True:
-            message = await receive()
-            buffered.append(message)
-            size += len(message.get("body", b""))
-            if size > self.limit:
-                return None
-            if message["type"] != "http.request" or not message.get("more_body"):
-                return buffered
-
-    def _message(self) -> str:
-        return f"the body is larger than {self.limit} bytes"
-
-
-def printable(text: str) -> str:
-    """``text`` with control and other unprintable characters escaped (a newline as ``\\n``), so
-    that nothing taken from a request or an upstream reply can start a forged log line."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
-
-
-class RequestIdFilter(logging.Filter):
-    """Puts the current request id on every log record (``%(request_id)s``) and escapes control
-    characters in the message, so that each record stays one line whatever text it quotes."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = REQUEST_ID.get()
-        try:
-            message = record.getMessage()
-        except Exception:  # a bad format string: left for the handler to report as usual
-            return True
-        if not message.isprintable():
-            record.msg, record.args = printable(message), None
-        return True
+        return error_response(
+            exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail), headers
+        )
 
 
 def serve_until_stopped(settings: Settings, service: ServiceSettings, *, host: str, port: int) -> None:
