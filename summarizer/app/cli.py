@@ -144,7 +144,7 @@ def _folder_option(name: str, default: str, help: str) -> Callable[[F], F]:
     "--fixtures",
     type=click.Path(file_okay=False, path_type=Path),
     multiple=True,
-    default=[Path("evals/fixtures")],
+    default=[Path("evals/fixtures"), Path("evals/real")],
     show_default=True,
     help="Folders of NAME.txt articles beside their NAME.gold.json (repeat the option for several).",
 )
