@@ -1,10 +1,12 @@
 """Recorded model responses, so an eval re-run costs no model call and CI replays exactly.
 
-One file per article, named after the fixture and a key over everything that shapes the
-model's answers: provider, model, prompt version, schema version, generation parameters and
-the article's hash. Inside, each response is filed under the hash of the exact request that
-produced it, so a replay returns what the real model said to that very prompt, and any change
-that alters a prompt shows up as a miss instead of a silently stale answer.
+One file per article, named after the fixture and a key over what shapes the model's answers
+besides the prompt: provider, model, schema version, generation parameters and the article's
+hash. Inside, each response is filed under the hash of the exact request that produced it, so a
+replay returns what the real model said to that very prompt, and any change that alters a
+prompt shows up as a miss instead of a silently stale answer. The prompt version stays out of
+the file key on purpose: a change to one question's template then re-asks only that question,
+and the answers to the untouched questions are kept.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import glob
 import hashlib
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -32,7 +35,8 @@ class CacheMissError(ModelError):
 
 
 def cache_key(identity: dict[str, Any], article_sha256: str) -> str:
-    blob = json.dumps({**identity, "article_sha256": article_sha256}, sort_keys=True)
+    keyed = {k: v for k, v in identity.items() if k != "prompt_version"}
+    blob = json.dumps({**keyed, "article_sha256": article_sha256}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -71,17 +75,28 @@ class Cassette:
                 return ChatCompletion.model_validate(call["response"])
         return None
 
-    def record(self, key: str, completion: ChatCompletion) -> None:
-        self.calls.append({"request": key, "response": completion.model_dump(mode="json"), "_used": True})
+    def record(self, key: str, completion: ChatCompletion, seconds: float) -> None:
+        self.calls.append(
+            {
+                "request": key,
+                "seconds": round(seconds, 3),
+                "response": completion.model_dump(mode="json"),
+                "_used": True,
+            }
+        )
         self.recorded += 1
 
     def save(self, seconds: float) -> None:
         """Keep what this run used, and clear out recordings of the fixture under older keys:
         only names of exactly this cache's form, ``{fixture}.{16 hex digits}.json``, so that
-        another fixture (``a`` and ``a.b``) or someone else's JSON file is never touched."""
-        if self.recorded:
-            self.seconds = seconds
+        another fixture (``a`` and ``a.b``) or someone else's JSON file is never touched.
+
+        The article's live seconds are the sum of its calls' seconds when every call kept was
+        timed; a partial re-recording over calls recorded before per-call timing leaves it
+        unknown rather than passing off the new calls' time as the article's."""
         used = [{k: v for k, v in c.items() if k != "_used"} for c in self.calls if c.get("_used")]
+        if self.recorded:
+            self.seconds = seconds if self.recorded == len(used) else _summed_seconds(used)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         body = {"identity": self.identity, "seconds": self.seconds, "calls": used}
         self.path.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -93,6 +108,12 @@ class Cassette:
     @property
     def fully_replayed(self) -> bool:
         return self.replayed > 0 and self.recorded == 0
+
+
+def _summed_seconds(calls: list[dict[str, Any]]) -> float | None:
+    if any("seconds" not in call for call in calls):
+        return None
+    return round(sum(call["seconds"] for call in calls), 3)
 
 
 class CachingTransport:
@@ -120,6 +141,7 @@ class CachingTransport:
                 "no recorded response for this request (replay only): prompts or candidates changed "
                 "since the recording; run `summarize eval --live` to record afresh"
             )
+        started = time.perf_counter()
         completion = self.inner(**request)
-        self.cassette.record(key, completion)
+        self.cassette.record(key, completion, time.perf_counter() - started)
         return completion
