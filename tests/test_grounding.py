@@ -23,6 +23,7 @@ from summarizer.model.drafts import (
     EventDraft,
     EventsDraft,
     FigureDraft,
+    NameDraft,
 )
 from summarizer.parsing.events import build_events
 from summarizer.records.contract import (
@@ -401,9 +402,17 @@ def seed0_drafts(**changes: Any) -> Drafts:
     return Drafts(
         events=EventsDraft(main=main, related=[]),
         figures=figures,
-        entities=EntitiesDraft(actors=actors, places=["Homs"]),
+        entities=EntitiesDraft(actors=actors, names=name_verdicts(D0, {"Homs": "place"})),
         quotes={},
     )
+
+
+def name_verdicts(doc: Document, kinds: dict[str, str], role: str = "other") -> dict[str, NameDraft]:
+    """The model's verdict on every name the program found: the kinds given, else background."""
+    return {
+        n.key: NameDraft.model_validate({"kind": kinds.get(n.text, "background"), "role": role})
+        for n in doc.names
+    }
 
 
 def test_right_drafts_give_a_clean_record() -> None:
@@ -556,7 +565,7 @@ def test_a_reasked_value_passes_the_final_check_or_is_refused() -> None:
                 related=[],
             ),
             figures={f.key: FigureDraft(outcome="killed", victims="", claimant="") for f in doc.figures},
-            entities=EntitiesDraft(actors=[], places=[]),
+            entities=EntitiesDraft(actors=[]),
             quotes={},
         ),
     )

@@ -68,6 +68,7 @@ def test_live_seconds_are_the_calls_own_time_and_unknown_when_a_call_was_never_t
     partial = record(tmp_path, IDENTITY, ["events?", "actors, reworded?"], model)
     stored = json.loads(partial.path.read_text(encoding="utf-8"))
     assert partial.seconds == round(sum(c["seconds"] for c in stored["calls"]), 3)
+    assert partial.seconds is not None
     assert partial.seconds < 99.0, "the run's own time (replays included) is not passed off as the calls'"
 
     for call in stored["calls"]:

@@ -82,9 +82,26 @@ class ActorDraft(_Draft):
     role: ActorRole
 
 
+PLACE = "place"
+BACKGROUND = "background"
+NOT_A_NAME = "not_a_name"
+NameKind = Literal[ActorKind, "place", "background", "not_a_name"]
+"""What a name the program found is: an actor of one of ACLED's kinds, a place, a name the
+article mentions only in passing, or words the NER model took for a name by mistake."""
+MAX_UNNAMED_ACTORS = 4
+
+
+class NameDraft(_Draft):
+    kind: NameKind
+    role: ActorRole
+
+
 class EntitiesDraft(_Draft):
-    actors: list[ActorDraft] = Field(max_length=8)
-    places: list[str] = Field(max_length=6)
+    """The model's verdict on each name the program found (keyed "N1"...), and the actors the
+    article describes without a name ("the police", "passengers"), which NER cannot find."""
+
+    names: dict[str, NameDraft] = Field(default_factory=dict)
+    actors: list[ActorDraft] = Field(default_factory=list, max_length=MAX_UNNAMED_ACTORS)
 
 
 class CorrectionDraft(_Draft):
@@ -123,6 +140,13 @@ def keyed_model(name: str, keys: list[str], item: type[DraftT]) -> type[BaseMode
     """An object with one required property per candidate key, in order: {"F1": {...}, ...}."""
     fields: dict[str, Any] = dict.fromkeys(keys, (item, ...))
     return create_model(name, __base__=_Draft, **fields)
+
+
+def entities_model(keys: list[str]) -> type[BaseModel]:
+    """One verdict per name key, in order, then the unnamed actors ("others")."""
+    fields: dict[str, Any] = dict.fromkeys(keys, (NameDraft, ...))
+    others = (list[ActorDraft], Field(max_length=MAX_UNNAMED_ACTORS))
+    return create_model("Entities", __base__=_Draft, **fields, others=others)
 
 
 def corrections_model(keys: list[str], choices: list[list[str]]) -> type[BaseModel]:

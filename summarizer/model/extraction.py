@@ -9,19 +9,22 @@ program) is not asked at all.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from pydantic import BaseModel
 
 from summarizer.core.errors import InputError
 from summarizer.core.types import Problem
 from summarizer.model.drafts import (
+    ActorDraft,
     CorrectionDraft,
     Drafts,
     EntitiesDraft,
     FigureDraft,
+    NameDraft,
     QuoteDraft,
     corrections_model,
+    entities_model,
     events_model,
     keyed_items,
     keyed_model,
@@ -33,7 +36,8 @@ from summarizer.text.document import Document
 FIGURE_BATCH = 10
 QUOTE_BATCH = 12
 EVENTS_MAX_TOKENS = 800
-ENTITIES_MAX_TOKENS = 640
+UNNAMED_ACTORS_TOKENS = 160
+_PER_NAME_TOKENS = 24
 _PER_FIGURE_TOKENS = 64
 _PER_QUOTE_TOKENS = 32
 _PER_CORRECTION_TOKENS = 64
@@ -52,9 +56,22 @@ def extract(doc: Document, model: StructuredModel, usage: CallUsage) -> Drafts:
         EVENTS_MAX_TOKENS,
     )
     figures = _ask_figures(doc, model, usage)
-    entities = _ask(model, usage, article_messages(doc, "entities.j2"), EntitiesDraft, ENTITIES_MAX_TOKENS)
+    entities = _ask_entities(doc, model, usage)
     quotes = _ask_quotes(doc, model, usage)
     return Drafts(events=events, figures=figures, entities=entities, quotes=quotes)
+
+
+def _ask_entities(doc: Document, model: StructuredModel, usage: CallUsage) -> EntitiesDraft:
+    keys = [n.key for n in doc.names]
+    answer = _ask(
+        model,
+        usage,
+        article_messages(doc, "entities.j2", names=doc.names),
+        entities_model(keys),
+        UNNAMED_ACTORS_TOKENS + _PER_NAME_TOKENS * len(keys),
+    )
+    others = cast(list[ActorDraft], answer.others)  # type: ignore[attr-defined]
+    return EntitiesDraft(names=keyed_items(answer, keys, NameDraft), actors=others)
 
 
 def _ask_figures(doc: Document, model: StructuredModel, usage: CallUsage) -> dict[str, FigureDraft]:

@@ -113,7 +113,7 @@ class Cassette:
 def _summed_seconds(calls: list[dict[str, Any]]) -> float | None:
     if any("seconds" not in call for call in calls):
         return None
-    return round(sum(call["seconds"] for call in calls), 3)
+    return round(sum(float(call["seconds"]) for call in calls), 3)
 
 
 class CachingTransport:

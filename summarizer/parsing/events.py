@@ -10,9 +10,9 @@ candidate goes through; grounding then checks everything, whoever proposed it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from summarizer.core.taxonomy import LocationRole
+from summarizer.core.taxonomy import ActorKind, LocationRole
 from summarizer.core.types import (
     CLAIMANT,
     SPEAKER,
@@ -24,11 +24,12 @@ from summarizer.core.types import (
     Refusal,
     Slot,
 )
-from summarizer.model.drafts import NO_DATE, NOT_CASUALTY, Drafts, EventDraft
+from summarizer.model.drafts import BACKGROUND, NO_DATE, NOT_A_NAME, NOT_CASUALTY, PLACE, Drafts, EventDraft
 from summarizer.records.contract import Actor, Casualty, Event, EventDate, Evidence, Location, Quote, Summary
 from summarizer.text.alignment import Alignment, TextIndex
 from summarizer.text.dates import resolve
 from summarizer.text.document import Document, FigureCandidate, QuoteCandidate
+from summarizer.text.entities import NameCandidate
 from summarizer.text.figures import attribution_between, victims_after
 from summarizer.text.names import hints_for, names_agree
 from summarizer.text.sentences import Sentence
@@ -56,6 +57,16 @@ def words_of(doc: Document, span: Alignment) -> str:
 
 def same_name(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def fullest_mention(doc: Document, candidate: NameCandidate) -> Alignment:
+    """The mention that writes the name in full (the first such), else the first mention."""
+    wanted = " ".join(candidate.text.split())
+    for start, end in candidate.mentions:
+        if " ".join(doc.text[start:end].split()) == wanted:
+            return Alignment(start, end, "exact")
+    start, end = candidate.mentions[0]
+    return Alignment(start, end, "exact")
 
 
 def region_of(doc: Document, numbers: list[int]) -> tuple[int, int] | None:
@@ -105,8 +116,7 @@ class _Builder:
         for i, draft in enumerate(self.drafted):
             region = region_of(self.doc, sorted(draft.summary_sentences))
             self._propose_location(i, draft.location, "primary", f"events[{i}].location", region)
-        for i, name in enumerate(self.drafts.entities.places):
-            self._propose_location(0, name, "mentioned", f"events[0].places[{i}]", None)
+        self._add_named()
         self._add_actors()
         claimants = self._claimants()
         for figure in self.doc.figures:
@@ -187,16 +197,39 @@ class _Builder:
             label = f"a place where event {event + 1} happened"
             self._problem(path, label, name, refusal, region=region, slot=PlaceSlot(event, role, region))
 
+    def _add_named(self) -> None:
+        """The names the program found, as the model classed them: places and actors of the
+        main event, written as the article writes them, at a span the NER model found; names
+        in passing, and NER mistakes, are left out."""
+        main = self.events[0]
+        for candidate in self.doc.names:
+            verdict = self.drafts.entities.names.get(candidate.key)
+            if verdict is None or verdict.kind in (BACKGROUND, NOT_A_NAME):
+                continue
+            span = fullest_mention(self.doc, candidate)
+            written = words_of(self.doc, span)
+            if verdict.kind == PLACE:
+                if not any(names_agree(written, loc.name) for loc in main.locations):
+                    made = Location(name=written, role="mentioned", evidence=[evidence_of(self.doc, span)])
+                    main.locations.append(made)
+            elif not any(same_name(written, a.name) for a in main.actors):
+                kind = cast(ActorKind, verdict.kind)
+                main.actors.append(
+                    Actor(name=written, kind=kind, role=verdict.role, evidence=[evidence_of(self.doc, span)])
+                )
+
     def _add_actors(self) -> None:
-        """Actors found in the text, once each; a place offered as an actor is refused as such."""
-        places = [*self.drafts.entities.places, *(loc.name for loc in self.events[0].locations)]
+        """Actors the article describes without a name, found in the text, once each, after the
+        named ones; a place offered as an actor is refused as such."""
+        places = [loc.name for loc in self.events[0].locations]
+        named = len(self.events[0].actors)
         for i, actor in enumerate(self.drafts.entities.actors):
-            path = f"events[0].actors[{i}]"
+            path = f"events[0].actors[{named + i}]"
             if any(same_name(actor.name, place) for place in places):
                 reason = f"actor {actor.name!r} is a place the article names, not an actor"
                 self.problems.append(Problem(path, "an actor", actor.model_dump(), "not_an_actor", reason))
                 continue
-            slot = ActorSlot(actor.kind, actor.role, i)
+            slot = ActorSlot(actor.kind, actor.role, named + i)
             refusal = add_actor(self.doc, self.events[0].actors, actor.name, slot)
             if refusal is not None:
                 label = f"an actor ({actor.kind}, {actor.role})"

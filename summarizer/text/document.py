@@ -1,7 +1,8 @@
 """An article read by the program before the model sees it.
 
 Sentences are numbered, and the candidates the model will choose among (casualty figures,
-quotations, date expressions) are found and given short keys ("F1", "Q2", "D3"). Prompts show
+quotations, date expressions, names of places, groups and people) are found and given short
+keys ("F1", "Q2", "D3", "N4"). Prompts show
 these; the model answers with keys and numbers; parsing turns keys back into spans. Everything
 here is deterministic, so the same article always yields the same questions.
 """
@@ -21,6 +22,7 @@ from summarizer.core.lexicon import (
 from summarizer.text.alignment import Alignment, TextIndex
 from summarizer.text.attribution import Source, source_of
 from summarizer.text.dates import DateMention, find_dates
+from summarizer.text.entities import NameCandidate, find_names
 from summarizer.text.figures import (
     Quantity,
     attribution_between,
@@ -88,6 +90,7 @@ class Document:
     quotes: list[QuoteCandidate]
     dates: list[DateCandidate]
     index: TextIndex = field(repr=False)
+    names: list[NameCandidate] = field(default_factory=list)
     type_hints: list[tuple[str, str]] = field(default_factory=list)
     """(sub-event type, the words that suggest it) found in the lead, strongest first."""
     addresses_reader: frozenset[int] = frozenset()
@@ -143,6 +146,7 @@ def analyse(article: Article) -> Document:
         quotes=_quotes(text, sentences, flagged),
         dates=_dates(text, sentences, flagged),
         index=TextIndex(text),
+        names=find_names(text, sentences, flagged),
         type_hints=_type_hints(trusted[:LEAD_SENTENCES]),
         addresses_reader=flagged,
         untrusted_words=_untrusted_words(article.title, sentences, flagged),
