@@ -372,3 +372,19 @@ def test_a_fixtures_folder_that_does_not_exist(tmp_path: Path, fake_env: dict[st
     result = CliRunner().invoke(main, ["eval", "--fixtures", str(tmp_path / "nowhere")], env=fake_env)
     assert result.exit_code == 2
     assert "nowhere: no such fixtures folder" in result.stderr
+
+
+def test_an_article_that_fails_counts_as_all_missed_not_as_left_out(
+    tmp_path: Path, fake_settings: Settings
+) -> None:
+    small_fixtures(tmp_path / "fx", {"d1": "dev"})
+    answered = run_eval(fake_settings, options(tmp_path, "through")).splits["dev"]
+    (tmp_path / "fx" / "d2.txt").write_text(ARTICLE + " " + "x" * 40_000, encoding="utf-8")
+    (tmp_path / "fx" / "d2.gold.json").write_text(json.dumps(_gold("dev")), encoding="utf-8")
+    both = run_eval(fake_settings, options(tmp_path, "through")).splits["dev"]
+    assert [r.fixture.name for r in both.failed_articles] == ["d2"]
+    casualties = both.micro["casualties"]
+    assert casualties.fn == answered.micro["casualties"].fn + 1, "the failed article's figure is missed"
+    assert both.accuracy["event_type"].total == answered.accuracy["event_type"].total + 1
+    if answered.headline["casualties_f1"] > 0:
+        assert both.headline["casualties_f1"] < answered.headline["casualties_f1"]

@@ -104,6 +104,7 @@ RejectionCode = Literal[
     "injected",
     "misattributed",
     "not_near",
+    "not_a_source",
     "summary_unsupported",
     "corrected",
     "not_harmed",
@@ -114,7 +115,8 @@ RejectionCode = Literal[
 """Why the validator refused or corrected a value, for machines (the ``reason`` is for people):
 not_found (not in the article), not_supported (its evidence does not say it), injected (it
 comes only from text that addresses the reader), misattributed (the reporting frame credits
-someone else), not_near (the one credited is not named near the claim), summary_unsupported
+someone else), not_near (the one credited is not named near the claim), not_a_source (named
+near it, but as a doer or a bystander, not next to a reporting verb), summary_unsupported
 (a number or name the article does not state), corrected (replaced by what the text says),
 not_harmed (the figure counts no one harmed), repeated (an event already reported),
 not_an_actor (a place offered as an actor); unspecified only in records made before codes."""

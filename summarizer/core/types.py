@@ -24,23 +24,33 @@ class Hint:
 
 @dataclass(frozen=True)
 class Credit:
-    """Crediting a figure or a quote to who gives it: the field, what it is credited for, and
-    how many sentences back the one credited may be named when no reporting frame names them."""
+    """Crediting a figure or a quote to who gives it: the field, what it is credited for, how
+    many sentences back the one credited may be named when no reporting frame names them, and
+    whether they must then stand beside a reporting verb (a figure's claimant must: the police
+    who "arrested 12 people" are not the ones who count them; a quote's speaker is often
+    introduced in the sentence before, without one)."""
 
     role: str
     what: str
     lookback: int
+    framed: bool
 
     def mismatch(self, name: str, framed: str) -> Refusal:
         reason = f"{self.role} {name!r} but the text attributes the {self.what} to {framed!r}"
         return Refusal("misattributed", reason)
 
+    def not_a_source(self, name: str) -> Refusal:
+        reason = (
+            f"{self.role} {name!r} is named near the {self.what} but not as its source (no reporting verb)"
+        )
+        return Refusal("not_supported", reason)
+
     def not_near(self, name: str) -> Refusal:
         return Refusal("not_near", f"{self.role} {name!r} is not named near the {self.what}")
 
 
-CLAIMANT = Credit("claimant", "figure", lookback=2)
-SPEAKER = Credit("speaker", "quote", lookback=1)
+CLAIMANT = Credit("claimant", "figure", lookback=2, framed=True)
+SPEAKER = Credit("speaker", "quote", lookback=1, framed=False)
 
 
 @dataclass(frozen=True)

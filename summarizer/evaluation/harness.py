@@ -14,7 +14,14 @@ from pydantic import BaseModel, Field, ValidationError
 
 from summarizer.core.errors import ConfigError, one_line
 from summarizer.evaluation.gold import Fixture
-from summarizer.evaluation.scoring import ACCURACIES, LIST_FIELDS, ArticleScore, Counts, Ratio
+from summarizer.evaluation.scoring import (
+    ACCURACIES,
+    LIST_FIELDS,
+    ArticleScore,
+    Counts,
+    Ratio,
+    score_unanswered,
+)
 
 DEFAULT_TOLERANCE = 0.02
 HEADLINE = (
@@ -122,7 +129,7 @@ class EvalReport:
 
 
 def _aggregate(report: SplitReport) -> None:
-    scores = [r.score for r in report.runs if r.score is not None]
+    scores = [r.score or score_unanswered(r.fixture.name, r.fixture.gold) for r in report.runs]
     for name in LIST_FIELDS:
         total = Counts()
         for s in scores:

@@ -147,6 +147,20 @@ def score_article(name: str, record: ArticleSummary, gold: Gold, text: str) -> A
     return score
 
 
+def score_unanswered(name: str, gold: Gold) -> ArticleScore:
+    """An article the tool gave no record for (an error, a refusal): every gold item missed and
+    the main event's type and date wrong, so a run where articles fail never scores higher
+    than one where they are answered badly."""
+    score = ArticleScore(name)
+    sizes = (len(gold.events), len(gold.locations), len(gold.actors), len(gold.casualties), len(gold.quotes))
+    for field_name, size in zip(LIST_FIELDS, sizes, strict=True):
+        score.fields[field_name] = Counts(fn=size)
+    if gold.events:
+        for accuracy in ("event_type", "sub_event_type", "date"):
+            score.accuracy[accuracy].count(False)
+    return score
+
+
 def _score_events(score: ArticleScore, record: ArticleSummary, gold: Gold) -> None:
     _, score.fields["events"] = match(
         record.events, gold.events, lambda p, g: 1.0 if p.sub_event_type == g.sub_event_type else 0.0

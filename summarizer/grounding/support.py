@@ -18,7 +18,7 @@ from summarizer.core.lexicon import NOT_NAMES
 from summarizer.core.types import CLAIMANT, SPEAKER, Credit, Refusal
 from summarizer.records.contract import Casualty, EventDate, Evidence, Quote
 from summarizer.text.alignment import TextIndex
-from summarizer.text.attribution import Source, source_of
+from summarizer.text.attribution import Source, in_reporting_frame, source_of
 from summarizer.text.dates import resolve
 from summarizer.text.document import Document, words_of
 from summarizer.text.figures import Quantity, find_quantities
@@ -134,17 +134,24 @@ def credit_refusal(
     doc: Document, sentence: Sentence, span: tuple[int, int], name: str, *, credit: Credit
 ) -> Refusal | None:
     """Whoever a figure or a quote is credited to must be who its reporting frame names ("…,
-    the council said"), or, where there is no frame, be named in its sentence or the few
-    reporting sentences before it ("He claimed that …" after the nurse was introduced)."""
+    the council said"), or, where there is no frame, be named as a source (next to a reporting
+    verb) in its sentence or the few reporting sentences before it ("The nurse told
+    reporters…" then "Nine were hurt"). Someone who is only named nearby, as the doer of what
+    is reported ("police arrested 12 people"), does not give the figure."""
     source = source_of(doc.text, doc.sentences, sentence, *span, skip=doc.addresses_reader)
     if source is not None:
         return None if names_agree(name, source.text) else credit.mismatch(name, source.text)
     first = max(1, sentence.number - credit.lookback)
+    named = False
     for number in range(first, sentence.number + 1):
         near = doc.sentence(number)
-        if number not in doc.addresses_reader and TextIndex(near.text).align(name) is not None:
-            return None
-    return credit.not_near(name)
+        found = TextIndex(near.text).align(name) if number not in doc.addresses_reader else None
+        if found is not None:
+            named = True
+            start, end = near.start + found.start, near.start + found.end
+            if not credit.framed or in_reporting_frame(doc.text, start, end, near):
+                return None
+    return credit.not_a_source(name) if named else credit.not_near(name)
 
 
 def credit_region(doc: Document, sentence: Sentence, credit: Credit) -> tuple[int, int]:

@@ -259,7 +259,8 @@ class _EventChecker:
             proposed, casualty.claimant = casualty.claimant, None
             casualty.evidence = casualty.evidence[:1]
             region = credit_region(self.doc, claim.sentence, CLAIMANT)
-            fixable = refusal.code != "misattributed"  # the frame decides; the text fills it in
+            # the frame decides (the text fills it in), or the name is in the text but not as a source
+            fixable = refusal.code not in ("misattributed", "not_a_source")
             slot = CreditSlot(CLAIMANT, self._index, claim.span, region) if fixable else None
             label = "who gives this casualty figure"
             path = f"{self.path}.{where}.claimant"

@@ -35,6 +35,8 @@ _CLOSING_FRAME = re.compile(
 )
 """``…, the provincial police chief said.`` ending the sentence that holds the claim."""
 _MAX_WORDS = 9
+_FRAME_WORDS = 4
+"""Words either side of a name within which a reporting verb makes it a source."""
 _MAX_VERBS = 4
 """Reporting verbs read per claim: a real frame has one or two; more is a pathological sentence."""
 
@@ -49,7 +51,9 @@ class Source:
 
     @property
     def is_pronoun(self) -> bool:
-        return self.text.casefold() in PRONOUNS
+        """ "he", or a pronoun with an adverb and no name ("It later claimed", "she also said")."""
+        first, *rest = self.text.split()
+        return first.casefold() in PRONOUNS and all(w.islower() for w in rest)
 
 
 def source_of(
@@ -70,6 +74,17 @@ def source_of(
         if number not in skip:
             found = _last_named_source(text, sentences[number - 1]) or found
     return None if found is None or found.is_pronoun else found
+
+
+def in_reporting_frame(text: str, start: int, end: int, sentence: Sentence) -> bool:
+    """Whether the words at ``text[start:end]`` stand where a source stands: a reporting verb
+    or "according to" within a few words of them in their sentence ("…, the mayor told
+    reporters", "according to the mayor"), not as the doer or the object of what is reported
+    ("the mayor visited the wounded")."""
+    before = text[sentence.start : start].split()[-_FRAME_WORDS:]
+    after = text[end : sentence.end].split()[:_FRAME_WORDS]
+    near = " ".join([*before, "|", *after])
+    return _VERB_RX.search(near) is not None or re.search(r"\baccording\s+to\s*\|", near, re.I) is not None
 
 
 def _source_in_sentence(text: str, sentence: Sentence, start: int, end: int) -> Source | None:
