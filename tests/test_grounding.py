@@ -599,3 +599,31 @@ def test_a_figure_whose_clause_states_no_harm_is_refused() -> None:
         "no word in the clause of '2,138' says anyone was killed, hurt, taken or displaced"
     ]
     assert events[0].casualties == []
+
+
+FRAMES = doc_of(
+    "Troops clashed with rebels near Tarvel on Monday. "
+    "Police arrested 12 protesters in Tarvel later that day. "
+    "The provincial governor told reporters the fighting had ended. Nine soldiers were killed in the clashes. "
+    "The Red Hand Brigade said it had attacked the convoy. It later claimed 30 soldiers were killed."
+)
+
+
+@pytest.mark.parametrize(
+    ("claimant", "phrase", "count", "kept", "code"),
+    [
+        ("Police", "arrested 12", 12, None, "not_a_source"),
+        ("The provincial governor", "Nine soldiers", 9, "The provincial governor", None),
+        (None, "30 soldiers", 30, "The Red Hand Brigade", None),
+        ("It later", "30 soldiers", 30, "The Red Hand Brigade", "misattributed"),
+    ],
+    ids=["the doer is not the source", "a source named the sentence before", "it later", "a pronoun answer"],
+)
+def test_a_claimant_is_whoever_reports_the_figure(
+    claimant: str | None, phrase: str, count: int, kept: str | None, code: str | None
+) -> None:
+    outcome = "captured" if phrase.startswith("arrested") else "killed"
+    proposed = event(FRAMES, casualties=[casualty(FRAMES, count, claimant, phrase, outcome=outcome)])
+    events, problems = check_events(FRAMES, [proposed])
+    assert [p.code for p in problems] == ([code] if code else [])
+    assert events[0].casualties[0].claimant == kept

@@ -40,10 +40,8 @@ class Credit:
         return Refusal("misattributed", reason)
 
     def not_a_source(self, name: str) -> Refusal:
-        reason = (
-            f"{self.role} {name!r} is named near the {self.what} but not as its source (no reporting verb)"
-        )
-        return Refusal("not_supported", reason)
+        reason = f"{self.role} {name!r} is named near the {self.what}, but not beside a reporting verb"
+        return Refusal("not_a_source", reason)
 
     def not_near(self, name: str) -> Refusal:
         return Refusal("not_near", f"{self.role} {name!r} is not named near the {self.what}")
