@@ -604,8 +604,9 @@ def test_a_figure_whose_clause_states_no_harm_is_refused() -> None:
 FRAMES = doc_of(
     "Troops clashed with rebels near Tarvel on Monday. "
     "Police arrested 12 protesters in Tarvel later that day. "
-    "The provincial governor told reporters the fighting had ended. Nine soldiers were killed in the clashes. "
-    "The Red Hand Brigade said it had attacked the convoy. It later claimed 30 soldiers were killed."
+    "The provincial governor told reporters the fighting had ended. Nine soldiers were killed there. "
+    "The Red Hand Brigade said it had attacked the convoy. It later claimed 30 soldiers were killed. "
+    "The regional health office put the death toll at 14, among them two children."
 )
 
 
@@ -616,8 +617,15 @@ FRAMES = doc_of(
         ("The provincial governor", "Nine soldiers", 9, "The provincial governor", None),
         (None, "30 soldiers", 30, "The Red Hand Brigade", None),
         ("It later", "30 soldiers", 30, "The Red Hand Brigade", "misattributed"),
+        ("The regional health office", "at 14", 14, "The regional health office", None),
     ],
-    ids=["the doer is not the source", "a source named the sentence before", "it later", "a pronoun answer"],
+    ids=[
+        "the doer is not the source",
+        "a source named the sentence before",
+        "it later",
+        "a pronoun answer",
+        "a toll put at a number",
+    ],
 )
 def test_a_claimant_is_whoever_reports_the_figure(
     claimant: str | None, phrase: str, count: int, kept: str | None, code: str | None

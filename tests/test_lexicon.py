@@ -11,10 +11,11 @@ from summarizer.core.lexicon import (
     NUMBER_UNITS,
     QUALIFIERS,
     REPORTING_VERBS,
+    TOLL_WORDS,
     VAGUE_AMOUNTS,
     WEEKDAYS,
 )
-from summarizer.text.attribution import source_of
+from summarizer.text.attribution import in_reporting_frame, source_of
 from summarizer.text.dates import find_dates
 from summarizer.text.document import analyse
 from summarizer.text.figures import find_quantities, mentions_casualties, number_value, outcome_near
@@ -30,6 +31,15 @@ def test_each_reporting_verb_names_the_source_of_a_figure(verb: str) -> None:
     source = source_of(text, sentences, sentences[0], figure.start, figure.end)
     assert source is not None
     assert source.text == "The harbour master"
+
+
+@pytest.mark.parametrize("word", TOLL_WORDS)
+def test_each_toll_word_makes_whoever_gives_it_a_source(word: str) -> None:
+    text = f"The harbour master raised the {word} of missing fishermen to nine."
+    sentence = split_sentences(text)[0]
+    assert in_reporting_frame(text, 0, len("The harbour master"), sentence)
+    bystander = "The harbour master rescued nine fishermen after the storm."
+    assert not in_reporting_frame(bystander, 0, len("The harbour master"), split_sentences(bystander)[0])
 
 
 @pytest.mark.parametrize("month", MONTHS)

@@ -154,6 +154,10 @@ REPORTING_VERBS = (
 )  # fmt: skip
 """Verbs of a reporting frame ("…, police said"): the words before or after one name the source."""
 
+TOLL_WORDS = ("toll", "tally")
+"""A source that "put the death toll at …" or "raised its tally to …" gives the figure, with
+no reporting verb."""
+
 ATTRIBUTION_CUES = (*PLAIN_REPORTING_VERBS, r"according\s+to", "quoted", "cited")
 """Pattern fragments: words that start a new attribution between two figures, or in a quote's
 frame; stricter than `REPORTING_VERBS`, since "warned" or "denied" between two figures does not

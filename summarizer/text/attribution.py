@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from summarizer.core.lexicon import CLAUSE_BOUNDARIES, PRONOUNS, REPORTING_VERBS, alternation
+from summarizer.core.lexicon import CLAUSE_BOUNDARIES, PRONOUNS, REPORTING_VERBS, TOLL_WORDS, alternation
 from summarizer.text.sentences import Sentence
 
 _VERB = alternation(REPORTING_VERBS)
 _VERB_RX = re.compile(rf"\b(?:{_VERB})\b", re.IGNORECASE)
+_TOLL_RX = re.compile(rf"\b(?:{alternation(TOLL_WORDS)})\b", re.IGNORECASE)
 _ACCORDING = re.compile(r"\baccording\s+to\s+(?P<who>[^,.;:\"“”]{2,80}?)(?=\s*[,.;:\"“”]|$)", re.I)
 _BOUNDARY = re.compile(
     rf"[,;:\"“”]|\s-{{1,2}}\s|—|\b(?:{alternation(CLAUSE_BOUNDARIES)})\b",
@@ -82,9 +83,11 @@ def in_reporting_frame(text: str, start: int, end: int, sentence: Sentence) -> b
     reporters", "according to the mayor"), not as the doer or the object of what is reported
     ("the mayor visited the wounded")."""
     before = text[sentence.start : start].split()[-_FRAME_WORDS:]
-    after = text[end : sentence.end].split()[:_FRAME_WORDS]
-    near = " ".join([*before, "|", *after])
-    return _VERB_RX.search(near) is not None or re.search(r"\baccording\s+to\s*\|", near, re.I) is not None
+    after = " ".join(text[end : sentence.end].split()[:_FRAME_WORDS])
+    near = " ".join([*before, "|", after])
+    if _VERB_RX.search(near) is not None or _TOLL_RX.search(after) is not None:
+        return True
+    return re.search(r"\baccording\s+to\s*\|", near, re.IGNORECASE) is not None
 
 
 def _source_in_sentence(text: str, sentence: Sentence, start: int, end: int) -> Source | None:
