@@ -33,6 +33,20 @@ def test_each_reporting_verb_names_the_source_of_a_figure(verb: str) -> None:
     assert source.text == "The harbour master"
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Two car bombs between them claimed nine lives in the market.",
+        "The blast claimed the lives of nine fishermen near the harbour.",
+        "A flood claimed 40 more lives on Sunday.",
+    ],
+)
+def test_a_verb_that_claimed_lives_reports_nothing(sentence: str) -> None:
+    sentences = split_sentences(sentence)
+    figure = find_quantities(sentence)[0]
+    assert source_of(sentence, sentences, sentences[0], figure.start, figure.end) is None
+
+
 @pytest.mark.parametrize("word", TOLL_WORDS)
 def test_each_toll_word_makes_whoever_gives_it_a_source(word: str) -> None:
     text = f"The harbour master raised the {word} of missing fishermen to nine."

@@ -154,6 +154,10 @@ REPORTING_VERBS = (
 )  # fmt: skip
 """Verbs of a reporting frame ("…, police said"): the words before or after one name the source."""
 
+NOT_REPORTING_AFTER = r"\s+(?:the\s+)?(?:[\w,-]+\s+){0,2}lives\b"
+"""Pattern: what makes a reporting verb not report: a bomb that "claimed nine lives" or "claimed
+the lives of" people killed them; it says nothing."""
+
 TOLL_WORDS = ("toll", "tally")
 """A source that "put the death toll at …" or "raised its tally to …" gives the figure, with
 no reporting verb."""

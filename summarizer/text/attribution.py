@@ -12,10 +12,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from summarizer.core.lexicon import CLAUSE_BOUNDARIES, PRONOUNS, REPORTING_VERBS, TOLL_WORDS, alternation
+from summarizer.core.lexicon import (
+    CLAUSE_BOUNDARIES,
+    NOT_REPORTING_AFTER,
+    PRONOUNS,
+    REPORTING_VERBS,
+    TOLL_WORDS,
+    alternation,
+)
 from summarizer.text.sentences import Sentence
 
-_VERB = alternation(REPORTING_VERBS)
+_VERB = rf"(?:{alternation(REPORTING_VERBS)})(?!{NOT_REPORTING_AFTER})"
 _VERB_RX = re.compile(rf"\b(?:{_VERB})\b", re.IGNORECASE)
 _TOLL_RX = re.compile(rf"\b(?:{alternation(TOLL_WORDS)})\b", re.IGNORECASE)
 _ACCORDING = re.compile(r"\baccording\s+to\s+(?P<who>[^,.;:\"“”]{2,80}?)(?=\s*[,.;:\"“”]|$)", re.I)
@@ -102,7 +109,7 @@ def _source_in_sentence(text: str, sentence: Sentence, start: int, end: int) -> 
     if closing is not None:
         group = "late" if closing["late"] else "early"
         return _clean(text, closing.start(group), closing.end(group))
-    verbs = list(_VERB_RX.finditer(text, sentence.start, start))
+    verbs = _verbs_before(text, sentence, start)
     for verb in reversed(verbs[-_MAX_VERBS:]):
         subject = _subject_before(text, sentence, verb.start())
         if subject is not None:
@@ -146,10 +153,16 @@ def _subject_before(text: str, sentence: Sentence, verb_start: int, depth: int =
         subject = _clean(text, sentence.start, comma) if comma > 0 else None
     if subject is None and boundaries:
         # "The agency reported floods, and said that ...": the earlier verb's subject
-        earlier = list(_VERB_RX.finditer(text, sentence.start, begin))
+        earlier = _verbs_before(text, sentence, begin)
         if earlier and depth < _MAX_VERBS:
             return _subject_before(text, sentence, earlier[-1].start(), depth + 1)
     return subject
+
+
+def _verbs_before(text: str, sentence: Sentence, end: int) -> list[re.Match[str]]:
+    """Reporting verbs that end before ``end``, read with the rest of the sentence in view (a
+    verb is told from "claimed nine lives" by the words after it)."""
+    return [m for m in _VERB_RX.finditer(text, sentence.start, sentence.end) if m.end() <= end]
 
 
 def _clean(text: str, start: int, end: int) -> Source | None:
