@@ -126,10 +126,14 @@ def test_the_dateline_is_the_publication_s_date_not_the_event_s() -> None:
 @pytest.mark.parametrize(
     ("lead", "first_hint"),
     [
-        ("LUSAKA, March 14 — The High Court on Wednesday ordered the miner to pay.", ("other", "Court")),
+        ("TARVEL, May 3 — A district court on Monday fined the shipping firm.", ("other", "court")),
         (
-            "Gunmen abducted 121 students from a school early on Thursday.",
+            "Armed men abducted nine traders on the road to Ostrava early on Sunday.",
             ("abduction_forced_disappearance", "abduct"),
+        ),
+        (
+            "Militants seized a ferry on Lake Vorn on Friday and took 40 passengers hostage.",
+            ("abduction_forced_disappearance", "hostage"),
         ),
         (
             "The two sides signed a ceasefire agreement in Doha on Saturday.",

@@ -254,7 +254,7 @@ SUB_EVENT_CUES: dict[SubEventType, str] = {
     "grenade": r"grenade",
     "attack": r"gunmen\s+(?:on\s+\w+\s+)?(?:attacked|killed|raided|opened\s+fire)|massacre"
     r"|raided\s+(?:a|the)\s+village",
-    "abduction_forced_disappearance": r"abduct|kidnap",
+    "abduction_forced_disappearance": r"abduct|kidnap|hostage",  # ACLED codes hostage-taking here
     "peaceful_protest": r"(?-i:march(?:ed|es)?)\b|demonstrat|protest|rally",
     "excessive_force_against_protesters": r"(?:fire|fired|shot)\s+(?:on|at)\s+(?:the\s+)?"
     r"(?:protesters|demonstrators|marchers)",
