@@ -198,25 +198,27 @@ class _Builder:
             self._problem(path, label, name, refusal, region=region, slot=PlaceSlot(event, role, region))
 
     def _add_named(self) -> None:
-        """The names the program found, as the model classed them: places and actors of the
-        main event, written as the article writes them, at a span the NER model found; names
-        in passing, and NER mistakes, are left out."""
+        """The names the program found, as places and actors of the main event, written as the
+        article writes them, at a span the NER model found. The model says whether a name is
+        one at all (not_a_name, background: left out), an actor's kind and role, and whether an
+        organisation's name is a place; the NER label decides the sort of a place or a person,
+        since a 1.5B model classing a list of keys drifts into runs of one answer. A
+        nationality or a religion (NORP: "Kenyan", "Muslims") is never an actor: it names a
+        people or qualifies a noun (on the dev split nearly all of them were false actors)."""
         main = self.events[0]
         for candidate in self.doc.names:
             verdict = self.drafts.entities.names.get(candidate.key)
-            if verdict is None or verdict.kind in (BACKGROUND, NOT_A_NAME):
+            if verdict is None or verdict.kind in (BACKGROUND, NOT_A_NAME) or candidate.label == "NORP":
                 continue
             span = fullest_mention(self.doc, candidate)
             written = words_of(self.doc, span)
-            if verdict.kind == PLACE:
+            evidence = [evidence_of(self.doc, span)]
+            if candidate.looks_like_place or verdict.kind == PLACE:
                 if not any(names_agree(written, loc.name) for loc in main.locations):
-                    made = Location(name=written, role="mentioned", evidence=[evidence_of(self.doc, span)])
-                    main.locations.append(made)
+                    main.locations.append(Location(name=written, role="mentioned", evidence=evidence))
             elif not any(same_name(written, a.name) for a in main.actors):
-                kind = cast(ActorKind, verdict.kind)
-                main.actors.append(
-                    Actor(name=written, kind=kind, role=verdict.role, evidence=[evidence_of(self.doc, span)])
-                )
+                kind = "person" if candidate.label == "PERSON" else cast(ActorKind, verdict.kind)
+                main.actors.append(Actor(name=written, kind=kind, role=verdict.role, evidence=evidence))
 
     def _add_actors(self) -> None:
         """Actors the article describes without a name, found in the text, once each, after the
