@@ -33,8 +33,8 @@ evals: $(STAMP)  ## the eval over the fixtures, replaying recorded responses, re
 evals-live: $(STAMP)  ## the eval on the live model, recording every response afresh (about 20 minutes)
 	$(BIN)/summarize eval --live
 
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks.seeds
+bench: $(STAMP)  ## pipeline seconds against one reading of the article, per article, and the median ratio
+	$(BIN)/python -m benchmarks.speed
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
