@@ -603,21 +603,21 @@ def test_a_figure_whose_clause_states_no_harm_is_refused() -> None:
 
 FRAMES = doc_of(
     "Troops clashed with rebels near Tarvel on Monday. "
-    "Police arrested 12 protesters in Tarvel later that day. "
+    "Soldiers detained 30 traders in Tarvel later that day. "
     "The provincial governor told reporters the fighting had ended. Nine soldiers were killed there. "
     "The Red Hand Brigade said it had attacked the convoy. It later claimed 30 soldiers were killed. "
-    "The regional health office put the death toll at 14, among them two children."
+    "The regional health office raised the death toll to 14, among them two children."
 )
 
 
 @pytest.mark.parametrize(
     ("claimant", "phrase", "count", "kept", "code"),
     [
-        ("Police", "arrested 12", 12, None, "not_a_source"),
+        ("Soldiers", "detained 30", 30, None, "not_a_source"),
         ("The provincial governor", "Nine soldiers", 9, "The provincial governor", None),
         (None, "30 soldiers", 30, "The Red Hand Brigade", None),
         ("It later", "30 soldiers", 30, "The Red Hand Brigade", "misattributed"),
-        ("The regional health office", "at 14", 14, "The regional health office", None),
+        ("The regional health office", "to 14", 14, "The regional health office", None),
     ],
     ids=[
         "the doer is not the source",
@@ -630,7 +630,7 @@ FRAMES = doc_of(
 def test_a_claimant_is_whoever_reports_the_figure(
     claimant: str | None, phrase: str, count: int, kept: str | None, code: str | None
 ) -> None:
-    outcome = "captured" if phrase.startswith("arrested") else "killed"
+    outcome = "captured" if phrase.startswith("detained") else "killed"
     proposed = event(FRAMES, casualties=[casualty(FRAMES, count, claimant, phrase, outcome=outcome)])
     events, problems = check_events(FRAMES, [proposed])
     assert [p.code for p in problems] == ([code] if code else [])

@@ -155,11 +155,11 @@ REPORTING_VERBS = (
 """Verbs of a reporting frame ("…, police said"): the words before or after one name the source."""
 
 NOT_REPORTING_AFTER = r"\s+(?:the\s+)?(?:[\w,-]+\s+){0,2}lives\b"
-"""Pattern: what makes a reporting verb not report: a bomb that "claimed nine lives" or "claimed
+"""Pattern: what makes a reporting verb not report: a landslide that "claimed 40 lives" or "claimed
 the lives of" people killed them; it says nothing."""
 
 TOLL_WORDS = ("toll", "tally")
-"""A source that "put the death toll at …" or "raised its tally to …" gives the figure, with
+"""A source that "raised the death toll to …" or "gave a tally of …" gives the figure, with
 no reporting verb."""
 
 ATTRIBUTION_CUES = (*PLAIN_REPORTING_VERBS, r"according\s+to", "quoted", "cited")

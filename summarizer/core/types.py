@@ -27,7 +27,7 @@ class Credit:
     """Crediting a figure or a quote to who gives it: the field, what it is credited for, how
     many sentences back the one credited may be named when no reporting frame names them, and
     whether they must then stand beside a reporting verb (a figure's claimant must: the police
-    who "arrested 12 people" are not the ones who count them; a quote's speaker is often
+    who "detained 30 traders" are not the ones who count them; a quote's speaker is often
     introduced in the sentence before, without one)."""
 
     role: str

@@ -137,7 +137,7 @@ def credit_refusal(
     the council said"), or, where there is no frame, be named as a source (next to a reporting
     verb) in its sentence or the few reporting sentences before it ("The nurse told
     reporters…" then "Nine were hurt"). Someone who is only named nearby, as the doer of what
-    is reported ("police arrested 12 people"), does not give the figure."""
+    is reported ("soldiers detained 30 traders"), does not give the figure."""
     source = source_of(doc.text, doc.sentences, sentence, *span, skip=doc.addresses_reader)
     if source is not None:
         return None if names_agree(name, source.text) else credit.mismatch(name, source.text)

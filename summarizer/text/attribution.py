@@ -161,7 +161,7 @@ def _subject_before(text: str, sentence: Sentence, verb_start: int, depth: int =
 
 def _verbs_before(text: str, sentence: Sentence, end: int) -> list[re.Match[str]]:
     """Reporting verbs that end before ``end``, read with the rest of the sentence in view (a
-    verb is told from "claimed nine lives" by the words after it)."""
+    verb is told from "claimed 40 lives" by the words after it)."""
     return [m for m in _VERB_RX.finditer(text, sentence.start, sentence.end) if m.end() <= end]
 
 
