@@ -84,6 +84,13 @@ def assert_grounded(record: ArticleSummary, text: str) -> None:
             assert casualty.count_low in stated, casualty
 
 
+@pytest.fixture(autouse=True)
+def _no_response_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault tests send the same request twice and expect the server to see it twice; the
+    tests of the response cache turn it back on for themselves."""
+    monkeypatch.setenv("SUMMARIZER_RESPONSE_CACHE", "false")
+
+
 @pytest.fixture
 def fake_server() -> Iterator[FakeOpenAIServer]:
     with FakeOpenAIServer() as server:
