@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -331,3 +332,20 @@ def test_the_progress_bar_counts_against_what_is_left(
     bar = capsys.readouterr().err.split("\r")[-1]
     assert "1/1" in bar
     assert "done=1, failed=0, skipped=4" in bar
+
+
+def test_the_service_answers_from_the_cache_a_batch_filled(
+    fake_server: FakeOpenAIServer, fake_settings: Settings, tmp_path: Path
+) -> None:
+    from tests.test_service import running
+
+    settings = fake_settings.model_copy(update={"response_cache": True})
+    write_jsonl(tmp_path / "in.jsonl", 1)
+    run_batch(settings, BatchOptions(str(tmp_path / "in.jsonl"), tmp_path / "o.jsonl"), notice=print)
+    (from_batch,) = read_lines(tmp_path / "o.jsonl")
+    with running(settings) as url:
+        calls = len(fake_server.requests)  # after the service's own readiness call
+        reply = httpx.post(f"{url}/v1/summaries", json={"text": story(0), "id": "story-000"}, timeout=30)
+        assert reply.status_code == 200, reply.text
+        assert len(fake_server.requests) == calls
+    assert _without_seconds(reply.json()) == _without_seconds(from_batch)
