@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
@@ -52,11 +53,17 @@ def run_on_ray(settings: Settings, todo: Iterator[Pending], options: BatchOption
 
     if not ray.is_initialized():
         try:
-            ray.init(address=options.ray_address, log_to_driver=False, include_dashboard=False)
+            ray.init(
+                address=options.ray_address,
+                log_to_driver=False,
+                include_dashboard=False,
+                logging_level=logging.WARNING,
+            )
         except (ConnectionError, ValueError, RuntimeError) as exc:
             raise ConfigError(
                 f"cannot start or reach Ray ({options.ray_address or 'local'}): {exc}"
             ) from None
+    _quiet(ray)
     rows = [{"item": json.dumps(_row(item))} for item in todo]
     if not rows:
         return
@@ -68,7 +75,7 @@ def run_on_ray(settings: Settings, todo: Iterator[Pending], options: BatchOption
         fn_constructor_kwargs=constructor,
         batch_size=_BATCH_SIZE,
         batch_format="numpy",
-        concurrency=max(1, options.concurrency),
+        compute=ray.data.ActorPoolStrategy(size=max(1, options.concurrency)),
         num_cpus=1,
     )
     try:
@@ -78,6 +85,13 @@ def run_on_ray(settings: Settings, todo: Iterator[Pending], options: BatchOption
         cause = getattr(exc, "cause", None) or exc
         lines = str(cause).strip().splitlines()
         raise ConfigError(f"the Ray job failed: {lines[-1] if lines else type(cause).__name__}") from None
+
+
+def _quiet(ray: Any) -> None:
+    """Ray Data reports its own progress at INFO every few seconds; the batch's progress and
+    summary lines say what a user needs, so only Ray's warnings and errors are let through."""
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
 
 
 def _row(item: Pending) -> dict[str, Any]:
