@@ -7,6 +7,7 @@ endpoint, and import this package the way the test process does (``PYTHONPATH`` 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -51,3 +52,15 @@ def test_ray_gives_what_the_single_process_run_gives(
     assert _records(tmp_path / "ray.jsonl") == _records(tmp_path / "here.jsonl")
     again = run_batch(fake_settings, options, notice=print)  # resumes like the local engine
     assert (again.done, again.skipped) == (0, 9)
+
+
+def test_without_ray_installed_the_engine_says_how_to_get_it(
+    fake_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summarizer.core.errors import ConfigError
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # what an import of a missing package meets
+    (tmp_path / "in.jsonl").write_text(json.dumps({"id": "a", "text": story(1)}) + "\n", "utf-8")
+    options = BatchOptions(str(tmp_path / "in.jsonl"), tmp_path / "o.jsonl", engine="ray")
+    with pytest.raises(ConfigError, match=r"--engine ray needs Ray: pip install 'summarizer\[ray\]'"):
+        run_batch(fake_settings, options, notice=print)

@@ -49,7 +49,10 @@ class SummarizeBatch:
 
 def run_on_ray(settings: Settings, todo: Iterator[Pending], options: BatchOptions) -> Iterator[Outcome]:
     """The outcomes of ``todo``, as Ray's actors finish them (not in input order)."""
-    import ray
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError("--engine ray needs Ray: pip install 'summarizer[ray]'") from None
 
     if not ray.is_initialized():
         try:
