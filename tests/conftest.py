@@ -30,6 +30,11 @@ hypothesis_settings.register_profile(
 )
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+os.environ["SUMMARIZER_RESPONSE_CACHE"] = "false"
+"""Set before any test module builds a `Settings` (some do at import): fault and restart tests
+send the same request twice and expect the model to see it twice, and no test may read or
+fill the user's own cache. The tests of the response cache turn it on for themselves."""
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 
@@ -82,13 +87,6 @@ def assert_grounded(record: ArticleSummary, text: str) -> None:
         for casualty in event.casualties:
             stated = {q.low for e in casualty.evidence for q in find_quantities(e.text)}
             assert casualty.count_low in stated, casualty
-
-
-@pytest.fixture(autouse=True)
-def _no_response_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fault tests send the same request twice and expect the server to see it twice; the
-    tests of the response cache turn it back on for themselves."""
-    monkeypatch.setenv("SUMMARIZER_RESPONSE_CACHE", "false")
 
 
 @pytest.fixture
