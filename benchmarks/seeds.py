@@ -11,13 +11,14 @@ import sys
 import time
 from pathlib import Path
 
+from summarizer.core.config import Settings
 from summarizer.pipeline import Summarizer
 from summarizer.text.ingest import read_article
 
 
 def main(argv: list[str]) -> None:
     files = argv or sorted(str(p) for p in Path("seeds").glob("*.txt"))
-    summarizer = Summarizer()
+    summarizer = Summarizer(Settings(response_cache=False))  # time the model, not the cache
     started = time.perf_counter()
     model = summarizer.model
     print(f"model {model.provider}/{model.model} ready in {time.perf_counter() - started:.1f} s")

@@ -50,6 +50,7 @@ SERVICE_ENV = {
     "SUMMARIZER_ATTEMPTS": "4",
     "SUMMARIZER_BACKOFF_INITIAL": "0.05",
     "SUMMARIZER_BACKOFF_MAX": "0.5",
+    "SUMMARIZER_RESPONSE_CACHE": "false",  # every article must reach the model process
 }
 CLIENT_TIMEOUT = 120.0
 """Seconds a client waits for one answer: well past the service's 60 s deadline."""

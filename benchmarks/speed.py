@@ -119,7 +119,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--lengths", action="store_true", help="also time 1x, 2x, 4x and 8x an article")
     options = parser.parse_args()
-    settings = Settings(threads=options.threads) if options.threads else Settings()
+    threads = {"threads": options.threads} if options.threads else {}
+    settings = Settings(**threads, response_cache=False)  # time the model, not the cache
     loaded = load_llama(local_model_file(settings), settings.context_window, local_threads(settings))
     meter = Meter(loaded.llama)
     started = time.perf_counter()

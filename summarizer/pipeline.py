@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from functools import partial
+from typing import Any
 
 from summarizer.core.config import Settings
 from summarizer.core.errors import InternalError, SummarizerError
@@ -20,8 +21,9 @@ from summarizer.model.drafts import SelfTestDraft
 from summarizer.model.extraction import ask_corrections, extract
 from summarizer.model.interface import CallUsage, StructuredModel, check_deadline
 from summarizer.model.prompting import prompt_version, render
+from summarizer.model.transports import model_name
 from summarizer.parsing.events import build_events
-from summarizer.records.contract import ArticleMeta, ArticleSummary, Usage
+from summarizer.records.contract import SCHEMA_VERSION, ArticleMeta, ArticleSummary, Usage
 from summarizer.text.document import analyse
 from summarizer.text.ingest import Article, make_article
 
@@ -100,6 +102,25 @@ class Summarizer:
         """One tiny real call: proves the model is loaded and answering (the service's /readyz)."""
         messages = [{"role": "user", "content": render("_selftest.j2")}]
         self.model.extract(SelfTestDraft, messages, max_tokens=16)
+
+
+def output_identity(settings: Settings) -> dict[str, Any]:
+    """Everything besides the article that shapes a record: the eval's cache key and report
+    header, and the key under which a batch counts an article as done."""
+    return {
+        "provider": settings.provider,
+        "model": model_name(settings),
+        "prompt_version": prompt_version(),
+        "schema_version": SCHEMA_VERSION,
+        "params": {
+            "temperature": settings.temperature,
+            "seed": settings.seed,
+            "context_window": settings.context_window,
+            "reasks": settings.reasks,
+            "reask_rounds": settings.reask_rounds,
+            "reask_tokens": settings.reask_tokens,
+        },
+    }
 
 
 _SHARED: dict[Settings, Summarizer] = {}

@@ -30,6 +30,11 @@ hypothesis_settings.register_profile(
 )
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+os.environ["SUMMARIZER_RESPONSE_CACHE"] = "false"
+"""Set before any test module builds a `Settings` (some do at import): fault and restart tests
+send the same request twice and expect the model to see it twice, and no test may read or
+fill the user's own cache. The tests of the response cache turn it on for themselves."""
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 

@@ -63,6 +63,22 @@ def model_options(command: F) -> F:
     return command
 
 
+def cache_options(command: F) -> F:
+    """--cache/--no-cache and --cache-path: the response cache shared by the CLI, batch and service."""
+    command = click.option(
+        "--cache-path",
+        "response_cache_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="The response cache's SQLite file [default: ~/.cache/summarizer/responses.sqlite3].",
+    )(command)
+    return click.option(
+        "--cache/--no-cache",
+        "response_cache",
+        default=None,
+        help="Answer a request seen before from the response cache, with no model call [default: on].",
+    )(command)
+
+
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="summarizer")
 def main() -> None:
@@ -86,6 +102,7 @@ def main() -> None:
     help="Write one file per article into DIR instead of stdout.",
 )
 @model_options
+@cache_options
 @click.option(
     "--published",
     type=click.DateTime(["%Y-%m-%d"]),
@@ -126,6 +143,73 @@ def run(
         sys.exit(130)
     sink.close()
     sys.exit(max(codes, key=_severity, default=EXIT_OK))
+
+
+@main.command("batch")
+@click.argument("source")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The output JSONL: one line per article; re-running resumes it.",
+)
+@click.option("--retry-failed", is_flag=True, help="Run again the articles that failed before.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    default=1,
+    show_default=True,
+    help="Articles at once: --provider openai, or Ray actors (the local model does one at a time).",
+)
+@click.option("--requests-per-minute", type=click.FloatRange(min=0, min_open=True), help="Limit for openai.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option("--ray-address", help="A Ray cluster (auto, ray://HOST:10001) [default: a local Ray].")
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the final accounting as JSON here.",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar [default: when stderr is a terminal; otherwise a log line every 30 s].",
+)
+@model_options
+@cache_options
+def batch(source: str, **options: Any) -> None:
+    """Summarize a corpus: SOURCE is a JSONL file (id, text, optional title, source, published),
+    a folder of .txt files, or - (JSONL on standard input)."""
+    from summarizer.app.batch import BatchOptions, run_batch
+
+    names = ("out", "retry_failed", "concurrency", "requests_per_minute", "engine", "ray_address")
+    batch_options = BatchOptions(
+        source=source,
+        report=options.pop("report"),
+        progress=options.pop("progress"),
+        **{name: options.pop(name) for name in names},
+    )
+    settings = _settings(options)
+    if batch_options.concurrency > 1 and settings.provider == "local" and batch_options.engine == "local":
+        click.echo(
+            "summarize batch: the local model runs one article at a time; --concurrency ignored", err=True
+        )
+    try:
+        tally = run_batch(
+            settings, batch_options, notice=lambda m: click.echo(f"summarize batch: {m}", err=True)
+        )
+    except (ConfigError, InputError) as exc:
+        _fail(str(exc))
+        return
+    except OSError as exc:  # the output cannot be written (disk full): what is written stays whole
+        _fail(f"{exc.filename or batch_options.out}: cannot write ({exc.strerror or exc}); re-run to resume")
+        return
+    except KeyboardInterrupt:
+        click.echo("summarize batch: interrupted; run the same command again to resume", err=True)
+        sys.exit(130)
+    click.echo(f"summarize batch: {tally.summary()}; output in {batch_options.out}", err=True)
+    if tally.input_errors:
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_MODEL_FAILED if tally.failed else EXIT_OK)
 
 
 @main.command("schema")
@@ -237,6 +321,7 @@ def evaluate(**params: Any) -> None:
     help="Seconds SIGTERM gives admitted work to finish before the service stops [default: 30].",
 )
 @model_options
+@cache_options
 def serve(host: str, port: int, **options: Any) -> None:
     """Run the HTTP API (FastAPI on uvicorn); the model loads once, at start (for the local
     model, in a child process the service supervises)."""

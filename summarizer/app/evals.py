@@ -19,11 +19,10 @@ from summarizer.core.errors import ConfigError, SummarizerError
 from summarizer.evaluation.gold import Fixture, lint, load_fixtures
 from summarizer.evaluation.harness import ArticleRun, EvalReport, build_report
 from summarizer.evaluation.scoring import score_article
-from summarizer.model.prompting import prompt_version
 from summarizer.model.recording import CachingTransport, Cassette, Mode
-from summarizer.model.transports import model_name, offline_model, open_model
-from summarizer.pipeline import Summarizer
-from summarizer.records.contract import SCHEMA_VERSION, ArticleSummary
+from summarizer.model.transports import offline_model, open_model
+from summarizer.pipeline import Summarizer, output_identity
+from summarizer.records.contract import ArticleSummary
 from summarizer.text.ingest import make_article
 
 
@@ -42,20 +41,7 @@ class EvalOptions:
 
 def identity_of(settings: Settings) -> dict[str, Any]:
     """Everything that shapes the model's answers: the cache key and the report's header."""
-    return {
-        "provider": settings.provider,
-        "model": model_name(settings),
-        "prompt_version": prompt_version(),
-        "schema_version": SCHEMA_VERSION,
-        "params": {
-            "temperature": settings.temperature,
-            "seed": settings.seed,
-            "context_window": settings.context_window,
-            "reasks": settings.reasks,
-            "reask_rounds": settings.reask_rounds,
-            "reask_tokens": settings.reask_tokens,
-        },
-    }
+    return output_identity(settings)
 
 
 def run_eval(
@@ -68,6 +54,7 @@ def run_eval(
     if problems:
         raise ConfigError("fixtures do not pass the linter:\n  " + "\n  ".join(problems))
     identity = identity_of(settings)
+    settings = settings.model_copy(update={"response_cache": False})  # the cassettes are its cache
     transport = CachingTransport(None, options.mode)
     if options.mode == "replay":
         model = offline_model(settings, transport)

@@ -53,6 +53,16 @@ class Settings(BaseSettings):
         description="json_object sends llama-cpp-python's {type: json_object, schema: ...}",
     )
     cache_dir: Path = Field(default_factory=default_cache_dir)
+    response_cache: bool = Field(
+        default=True, description="answer a request seen before from the response cache (no model call)"
+    )
+    response_cache_path: Path | None = Field(
+        default=None, description="the response cache's SQLite file [default: CACHE_DIR/responses.sqlite3]"
+    )
+
+    @property
+    def response_cache_file(self) -> Path:
+        return self.response_cache_path or self.cache_dir / "responses.sqlite3"
 
 
 class ServiceSettings(BaseSettings):

@@ -43,6 +43,7 @@ from summarizer.model.transports import (
     local_model_file,
     local_threads,
     model_name,
+    with_response_cache,
 )
 
 log = logging.getLogger("summarizer.model.child")
@@ -453,7 +454,7 @@ def open_child_model(settings: Settings, child: ModelChild) -> StructuredModel:
     return StructuredModel(
         provider="local",
         model=model_name(settings),
-        transport=transport,
+        transport=with_response_cache(settings, transport),
         settings=settings,
         count_tokens=transport.count_tokens,
         context_window=settings.context_window,

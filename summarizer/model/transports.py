@@ -25,6 +25,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from summarizer.core.config import Settings
 from summarizer.core.errors import ConfigError, SummarizerError, TransientModelError
+from summarizer.model.cache import CachedTransport, shared_cache
 from summarizer.model.files import EMBEDDED, ensure_model_file
 from summarizer.model.interface import StructuredModel, Transport, check_deadline, time_left
 
@@ -279,14 +280,32 @@ def open_model(settings: Settings, wrap: Wrap | None = None) -> StructuredModel:
     transport, count_tokens = (
         _open_openai(settings) if settings.provider == "openai" else _open_local(settings)
     )
+    transport = wrap(transport) if wrap else transport
     return StructuredModel(
         provider=settings.provider,
         model=model_name(settings),
-        transport=wrap(transport) if wrap else transport,
+        transport=with_response_cache(settings, transport),
         settings=settings,
         count_tokens=count_tokens,
         context_window=settings.context_window,
     )
+
+
+def with_response_cache(settings: Settings, transport: Transport) -> Transport:
+    """``transport`` behind the response cache, unless the settings turn it off. The cache is
+    outermost, so an answer it gives costs no model call and no place in a rate limit."""
+    if not settings.response_cache:
+        return transport
+    return CachedTransport(transport, shared_cache(settings.response_cache_file), destination(settings))
+
+
+def destination(settings: Settings) -> str:
+    """Where a request goes, beyond what the request itself says (its model name): the same
+    model name served by another endpoint, or another GGUF file, may answer differently."""
+    if settings.provider == "openai":
+        return f"openai {settings.openai_base_url or 'https://api.openai.com/v1'}"
+    path = settings.model_path.resolve() if settings.model_path else "embedded"
+    return f"local {path}"
 
 
 def offline_model(settings: Settings, transport: Transport) -> StructuredModel:
