@@ -375,3 +375,24 @@ def test_schema_consolidated_prints_the_consolidated_json_schema() -> None:
     assert schema["title"] == "ConsolidatedRecords"
     assert {"schema_version", "consolidated_version", "articles", "events"} <= set(schema["properties"])
     assert {"Claim", "FatalityCoding", "Dispute", "GazetteerMatch"} <= set(schema["$defs"])
+
+
+def test_an_article_that_cannot_be_read_is_left_out_and_said_so(tmp_path: Path) -> None:
+    paths = _write_records(tmp_path, _first(), _second())
+    missing = tmp_path / "gone.txt"
+    result = CliRunner().invoke(main, ["consolidate", paths[0], str(missing), paths[1]])
+    assert result.exit_code == 2
+    assert "gone.txt" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    out = ConsolidatedRecords.model_validate_json(result.stdout)
+    assert [a.id for a in out.articles] == ["first", "second"]  # the others are still consolidated
+
+
+def test_a_name_the_reports_give_as_a_place_is_no_acled_actor(gazetteer: Gazetteer) -> None:
+    record = _first()
+    town_as_actor = Actor(
+        name="Qusayr", kind="identity_militia", role="attacker", evidence=[_ev(FIRST, "Qusayr")]
+    )
+    record.events[0].actors.insert(0, town_as_actor)
+    [row] = list(csv.DictReader(io.StringIO(to_csv(consolidate([record], gazetteer=gazetteer).events))))
+    assert row["actor1"] == "Government artillery"

@@ -158,31 +158,39 @@ def schema(consolidated: bool) -> None:
 def consolidate_command(
     files: Sequence[Path], fmt: str, tolerance_days: int, published: dt.datetime | None, **overrides: Any
 ) -> None:
-    """Group records (JSON/JSONL from `summarize`, or .txt articles, summarised first) into
-    events reported by several articles, and print one consolidated event per group."""
+    """Group records (JSON/JSONL from `summarize`, or articles, summarised first) into events
+    reported by several articles, and print one consolidated event per group.
+
+    An article that cannot be summarised is left out with a one-line message on stderr, and the
+    exit status says so (2 input, 1 model); a records file that holds none is a usage error."""
     from summarizer.consolidation.acled import to_csv
     from summarizer.consolidation.inputs import read_records
     from summarizer.consolidation.merge import consolidate
 
-    texts = [f for f in files if f.suffix.lower() not in (".json", ".jsonl")]
     records: list[ArticleSummary] = []
-    try:
-        for path in (f for f in files if f not in texts):
-            records.extend(read_records(path))
-    except InputError as exc:
-        _fail(str(exc))
-    if texts:
-        summarizer = Summarizer(_settings(overrides))
-        day = published.date() if published else None
-        for name in texts:
-            result = _summarize_one(summarizer, str(name), day)
-            if isinstance(result, Failure):
-                sys.exit(_exit_code(result))
+    codes = [EXIT_OK]
+    summarizer: Summarizer | None = None
+    day = published.date() if published else None
+    for path in files:
+        if path.suffix.lower() in (".json", ".jsonl"):
+            try:
+                records.extend(read_records(path))
+            except InputError as exc:
+                _fail(str(exc))
+            continue
+        summarizer = summarizer or Summarizer(_settings(overrides))
+        result = _summarize_one(summarizer, str(path), day)
+        codes.append(_exit_code(result))
+        if not isinstance(result, Failure):
             records.append(result)
+    worst = max(codes, key=_severity)
+    if not records:
+        sys.exit(worst)
     out = consolidate(records, tolerance_days=tolerance_days)
     click.echo(
         to_csv(out.events) if fmt == "acled-csv" else out.model_dump_json(indent=2), nl=fmt != "acled-csv"
     )
+    sys.exit(worst)  # an article that failed is left out, and said so on stderr
 
 
 def _folder_option(name: str, default: str, help: str) -> Callable[[F], F]:

@@ -73,7 +73,8 @@ def to_csv(events: Sequence[ConsolidatedEvent]) -> str:
 
 def row_of(event: ConsolidatedEvent) -> dict[str, str]:
     place = next((p for p in event.places if p.role == "primary"), None)
-    actor1, actor2 = _sides(event.actors)
+    places = {f.text.casefold() for p in event.places for f in p.forms}
+    actor1, actor2 = _sides([a for a in event.actors if a.name.casefold() not in places])
     inter1 = str(actor1.inter) if actor1 and actor1.inter else ""
     inter2 = str(actor2.inter) if actor2 and actor2.inter else ""
     disorder = DISORDER_TYPES[event.event_type]
@@ -108,7 +109,8 @@ def _interaction(inter1: str, inter2: str) -> str:
 
 
 def _sides(actors: Sequence[ConsolidatedActor]) -> tuple[ConsolidatedActor | None, ConsolidatedActor | None]:
-    """Actor 1 the first attacker with an ACLED type, actor 2 the first target with one."""
+    """Actor 1 the first attacker with an ACLED type, actor 2 the first target with one (a
+    name the reports also give as a place is not an actor, as grounding's not_an_actor says)."""
     coded = [a for a in actors if a.inter is not None]
     attacker = next((a for a in coded if a.role == "attacker"), None)
     target = next((a for a in coded if a.role == "target" and a is not attacker), None)
