@@ -22,7 +22,7 @@ def test_consolidate_merges_the_seed_pair_into_one_event_with_every_claim() -> N
         [sys.executable, "-m", "summarizer", "consolidate", *map(str, SEEDS), "--published", "2013-05-19"],
         capture_output=True,
         text=True,
-        timeout=1200,
+        timeout=1800,
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
