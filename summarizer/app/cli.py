@@ -23,6 +23,7 @@ from summarizer.core.config import Settings
 from summarizer.core.errors import ConfigError, InputError, InternalError, SummarizerError, one_line
 from summarizer.model.recording import Mode
 from summarizer.pipeline import Summarizer
+from summarizer.records.consolidated import ConsolidatedRecords
 from summarizer.records.contract import ArticleSummary
 from summarizer.records.writers import DirectorySink, Failure, Format, Result, StreamSink
 from summarizer.text.ingest import read_article
@@ -213,9 +214,67 @@ def batch(source: str, **options: Any) -> None:
 
 
 @main.command("schema")
-def schema() -> None:
+@click.option(
+    "--consolidated", is_flag=True, help="The consolidated events' schema (`summarize consolidate`)."
+)
+def schema(consolidated: bool) -> None:
     """Print the JSON Schema of the output contract (schema version 1)."""
-    click.echo(json.dumps(ArticleSummary.model_json_schema(), indent=2))
+    model = ConsolidatedRecords if consolidated else ArticleSummary
+    click.echo(json.dumps(model.model_json_schema(), indent=2))
+
+
+@main.command("consolidate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["json", "acled-csv"]), default="json", show_default=True)
+@click.option(
+    "--tolerance-days",
+    type=click.IntRange(0, 60),
+    default=2,
+    show_default=True,
+    help="Dates this far apart may be one event.",
+)
+@click.option(
+    "--published",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Publication date (YYYY-MM-DD) of the .txt articles summarised first.",
+)
+@model_options
+def consolidate_command(
+    files: Sequence[Path], fmt: str, tolerance_days: int, published: dt.datetime | None, **overrides: Any
+) -> None:
+    """Group records (JSON/JSONL from `summarize`, or articles, summarised first) into events
+    reported by several articles, and print one consolidated event per group.
+
+    An article that cannot be summarised is left out with a one-line message on stderr, and the
+    exit status says so (2 input, 1 model); a records file that holds none is a usage error."""
+    from summarizer.consolidation.acled import to_csv
+    from summarizer.consolidation.inputs import read_records
+    from summarizer.consolidation.merge import consolidate
+
+    records: list[ArticleSummary] = []
+    codes = [EXIT_OK]
+    summarizer: Summarizer | None = None
+    day = published.date() if published else None
+    for path in files:
+        if path.suffix.lower() in (".json", ".jsonl"):
+            try:
+                records.extend(read_records(path))
+            except InputError as exc:
+                _fail(str(exc))
+            continue
+        summarizer = summarizer or Summarizer(_settings(overrides))
+        result = _summarize_one(summarizer, str(path), day)
+        codes.append(_exit_code(result))
+        if not isinstance(result, Failure):
+            records.append(result)
+    worst = max(codes, key=_severity)
+    if not records:
+        sys.exit(worst)
+    out = consolidate(records, tolerance_days=tolerance_days)
+    click.echo(
+        to_csv(out.events) if fmt == "acled-csv" else out.model_dump_json(indent=2), nl=fmt != "acled-csv"
+    )
+    sys.exit(worst)  # an article that failed is left out, and said so on stderr
 
 
 def _folder_option(name: str, default: str, help: str) -> Callable[[F], F]:

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from summarizer.consolidation.merge import consolidate
 from summarizer.core.config import Settings
 from summarizer.core.errors import ConfigError, SummarizerError
+from summarizer.evaluation.consolidation import GroupScore, load_groups, score_group
 from summarizer.evaluation.gold import Fixture, lint, load_fixtures
 from summarizer.evaluation.harness import ArticleRun, EvalReport, build_report
 from summarizer.evaluation.scoring import score_article
@@ -37,6 +39,8 @@ class EvalOptions:
     tolerance: float | None = None
     splits: tuple[str, ...] = ()
     """Only these splits (written, dev, test); all when empty."""
+    groups: Path = Path("evals/consolidation")
+    """Gold groups of articles for `summarize consolidate` (NAME.group.json)."""
 
 
 def identity_of(settings: Settings) -> dict[str, Any]:
@@ -62,12 +66,31 @@ def run_eval(
         model = open_model(settings, wrap=transport.around)
     summarizer = Summarizer(settings, model=model)
     runs = []
+    records: dict[str, ArticleSummary] = {}
     for fixture in fixtures:
-        run = _run_one(summarizer, transport, fixture, identity, options)
+        run = _run_one(summarizer, transport, fixture, identity, options, records=records)
         runs.append(run)
         if on_article is not None:
             on_article(run)
-    return build_report(identity, runs, options.baseline, options.tolerance)
+    groups = _score_groups(options.groups, {r.fixture.name: r.split for r in runs}, records)
+    return build_report(identity, runs, options.baseline, options.tolerance, groups)
+
+
+def _score_groups(
+    folder: Path, splits: dict[str, str], records: dict[str, ArticleSummary]
+) -> list[GroupScore]:
+    """Each gold group whose articles were all run: consolidated from the records this run
+    made (an article that failed has no record, so its pairs count as missed)."""
+    scores = []
+    for group in load_groups(folder):
+        if not all(a in splits for a in group.gold.articles):
+            continue
+        split = {splits[a] for a in group.gold.articles}
+        if len(split) > 1:
+            raise ConfigError(f"group {group.name}: its articles are in several splits ({sorted(split)})")
+        result = consolidate([records[a] for a in group.gold.articles if a in records])
+        scores.append(score_group(group, split.pop(), result))
+    return scores
 
 
 def _run_one(
@@ -76,6 +99,8 @@ def _run_one(
     fixture: Fixture,
     identity: dict[str, Any],
     options: EvalOptions,
+    *,
+    records: dict[str, ArticleSummary],
 ) -> ArticleRun:
     meta = fixture.gold.article
     article = make_article(
@@ -98,6 +123,7 @@ def _run_one(
     run.live_seconds = cassette.seconds
     record.usage.cached = run.cached
     _write_record(options.reports, fixture.name, record)
+    records[fixture.name] = record
     run.score = score_article(fixture.name, record, fixture.gold, fixture.text)
     return run
 

@@ -265,3 +265,21 @@ SUB_EVENT_CUES: dict[SubEventType, str] = {
 }
 """Pattern fragments: words that point to a sub-event type, offered to the model as hints,
 never applied alone."""
+
+# --- Consolidation: place names, parts of a total, victims of a whole toll -------------------
+
+PLACE_GENERIC_WORDS = frozenset({
+    "the", "town", "city", "village", "of", "northern", "southern", "eastern", "western",
+    "north", "south", "east", "west", "central", "northeastern", "northwestern", "southeastern",
+    "southwestern", "restive", "outskirts",
+})  # fmt: skip
+"""Words around a place's name that do not name it ("the town of …", "northern Mali")."""
+
+PLACE_REGION_WORDS = frozenset({"province", "region", "governorate", "state", "district", "county"})
+"""Words that say a name is a region, not a town ("Homs province")."""
+
+INCLUSION_CUES = (r"including", r"among\s+(?:them|whom|those)", r"of\s+whom", r"among\s+the\s+dead")
+"""Pattern fragments: a part of a total follows ("52 people, including three women")."""
+
+WHOLE_TOLL_VICTIMS = frozenset({"people", "persons", "person", "dead", "lives", "bodies", "victims"})
+"""Victims' words that count everyone killed, not one side: the totals a coder compares."""

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from summarizer.core.errors import ConfigError, one_line
+from summarizer.evaluation.consolidation import GroupScore, headline_of
 from summarizer.evaluation.gold import Fixture
 from summarizer.evaluation.scoring import (
     ACCURACIES,
@@ -97,6 +98,7 @@ class SplitReport:
     baseline: dict[str, float] = field(default_factory=dict)
     known_failures: list[str] = field(default_factory=list)
     regressions: list[str] = field(default_factory=list)
+    groups: list[GroupScore] = field(default_factory=list)
 
     @property
     def failed_articles(self) -> list[ArticleRun]:
@@ -151,7 +153,11 @@ def _aggregate(report: SplitReport) -> None:
 
 
 def build_report(
-    identity: dict[str, Any], runs: list[ArticleRun], baseline: Path, tolerance: float | None
+    identity: dict[str, Any],
+    runs: list[ArticleRun],
+    baseline: Path,
+    tolerance: float | None,
+    groups: list[GroupScore] | None = None,
 ) -> EvalReport:
     """Each split's figures from its article runs, judged against that split's blessed baseline."""
     stored = read_baseline(baseline)
@@ -163,8 +169,10 @@ def build_report(
     for name in SPLITS:
         chosen = [r for r in runs if r.split == name]
         if chosen:
-            split = SplitReport(name, chosen)
+            split = SplitReport(name, chosen, groups=[g for g in groups or [] if g.split == name])
             _aggregate(split)
+            if split.groups:
+                split.headline.update(headline_of(split.groups))
             _compare(split, stored.of(name) if stored is not None else None, report.tolerance)
             report.splits[name] = split
     return report

@@ -52,6 +52,14 @@ def _split_dict(split: SplitReport) -> dict[str, Any]:
             for name, r in split.accuracy.items()
         },
         "per_article": [_article(run) for run in split.runs],
+        "consolidation_groups": [
+            {
+                "name": g.name,
+                "pairs": {"tp": g.pairs_tp, "fp": g.pairs_fp, "fn": g.pairs_fn},
+                "problems": g.notes,
+            }
+            for g in split.groups
+        ],
     }
 
 
@@ -87,7 +95,8 @@ def as_markdown(report: EvalReport) -> str:
         "| metric | " + " | ".join(f"{s.name} ({len(s.runs)})" for s in report.splits.values()) + " |",
         "|---|" + "---:|" * len(report.splits),
     ]
-    for name in next(iter(report.splits.values())).headline if report.splits else ():
+    names = dict.fromkeys(name for split in report.splits.values() for name in split.headline)
+    for name in names:
         cells = [_cell(s, name) for s in report.splits.values()]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines.append("")
@@ -99,7 +108,9 @@ def as_markdown(report: EvalReport) -> str:
 
 
 def _cell(split: SplitReport, name: str) -> str:
-    value = split.headline[name]
+    value = split.headline.get(name)
+    if value is None:
+        return "–"
     base = split.baseline.get(name)
     return f"{value:.4f}" if base is None else f"{value:.4f} ({value - base:+.4f})"
 
@@ -123,6 +134,7 @@ def _split_markdown(split: SplitReport) -> list[str]:
     if split.name in HIDDEN_SPLITS:
         names = ", ".join(r.fixture.name for r in split.runs)
         return [*lines, "", f"Articles (scores per article not shown: a held-out split): {names}."]
+    lines += _groups_markdown(split)
     header = " | ".join(f"{f} F1" for f in LIST_FIELDS)
     lines += [
         "",
@@ -178,3 +190,14 @@ def _junit_metrics(suites: ET.Element, split: SplitReport) -> None:
         if metric in regressed:
             ET.SubElement(case, "failure", message=regressed[metric])
     suite.set("failures", str(len(regressed)))
+
+
+def _groups_markdown(split: SplitReport) -> list[str]:
+    """Each consolidation group: article pairs put together right or wrong, what was miscoded."""
+    if not split.groups:
+        return []
+    lines = ["", "| consolidation group | pairs TP | FP | FN | problems |", "|---|---:|---:|---:|---|"]
+    for g in split.groups:
+        problems = "; ".join(g.notes) or "none"
+        lines.append(f"| {g.name} | {g.pairs_tp} | {g.pairs_fp} | {g.pairs_fn} | {problems} |")
+    return lines
