@@ -111,6 +111,7 @@ def _run_one(
     run.live_seconds = cassette.seconds
     record.usage.cached = run.cached
     _write_record(options.reports, fixture.name, record)
+    run.record = record
     run.score = score_article(fixture.name, record, fixture.gold, fixture.text)
     return run
 
