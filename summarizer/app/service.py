@@ -344,18 +344,21 @@ def prefers_html(accept: str) -> bool:
     ranks: dict[str, float] = {}
     for part in accept.split(","):
         kind, *params = (p.strip() for p in part.split(";"))
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        ranks[kind.lower()] = max(q, ranks.get(kind.lower(), 0.0))
-    html = max(ranks.get("text/html", 0.0), 0.0)
-    json_q = max(ranks.get(k, 0.0) for k in ("application/json", "application/*", "*/*"))
-    return html > 0 and html > json_q
+        ranks[kind.lower()] = max(_quality(params), ranks.get(kind.lower(), 0.0))
+    html = ranks.get("text/html", 0.0)
+    return html > 0 and html > max(ranks.get(k, 0.0) for k in ("application/json", "application/*", "*/*"))
+
+
+def _quality(params: list[str]) -> float:
+    """The ``q`` of a media range: 1 when absent, 0 when unreadable."""
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
 
 
 def _batch_article(article: ArticleIn) -> Article | BatchItem:
