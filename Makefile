@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: seeds test lint evals evals-live bench clean
+.PHONY: seeds test lint browser evals evals-live bench clean
 
 $(STAMP): pyproject.toml requirements/ner-model.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +24,14 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint  ## lint, type-check, the whole suite (live model runs included), the replayed eval
+# Headless Chromium and its matching driver from the OS packages (Debian), for the browser tests
+# (tests/test_browser.py); skipped at once when both are on the PATH. About 17 s cold.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends chromium chromium-driver fonts-dejavu-core; }
+
+test: lint browser  ## lint, type-check, the whole suite (live model runs included), the replayed eval
 	$(BIN)/python -m pytest
 	$(BIN)/summarize eval --replay-only
 

@@ -237,12 +237,15 @@ def test_a_fall_below_the_baseline_is_a_regression(tmp_path: Path, fake_settings
     assert run_eval(fake_settings, options(tmp_path, "replay", tolerance=0.1)).passed
 
 
-def test_reports_in_three_forms(tmp_path: Path, fake_settings: Settings) -> None:
+def test_reports_in_four_forms(tmp_path: Path, fake_settings: Settings) -> None:
     small_fixtures(tmp_path / "fx")
     report = run_eval(fake_settings, options(tmp_path, "through"))
     written = report.splits["written"]
     written.regressions.append("casualties_f1 fell to 0.1000 from the baseline 0.9000 (tolerance 0.02)")
-    json_path, md_path, junit_path = write_reports(report, tmp_path / "reports")
+    json_path, md_path, junit_path, html_path = write_reports(report, tmp_path / "reports")
+    page = html_path.read_text()
+    assert "Regression: written: casualties_f1 fell to 0.1000" in page
+    assert page.count('<details class="report-article"') == len(written.runs)
     assert json.loads(json_path.read_text())["splits"]["written"]["headline"] == written.headline
     assert "| casualties_f1 |" in md_path.read_text()
     suites = ET.parse(junit_path).getroot()
@@ -272,10 +275,14 @@ def test_each_split_is_scored_and_gated_apart(tmp_path: Path, fake_settings: Set
 def test_the_held_out_split_shows_no_per_article_scores(tmp_path: Path, fake_settings: Settings) -> None:
     small_fixtures(tmp_path / "fx", SPLIT_NAMES)
     report = run_eval(fake_settings, options(tmp_path, "through"))
-    markdown = write_reports(report, tmp_path / "reports")[1].read_text()
+    paths = write_reports(report, tmp_path / "reports")
+    markdown, page = paths[1].read_text(), paths[3].read_text()
     assert "| d1 |" in markdown
     assert "| t1 |" not in markdown
     assert "not shown: a held-out split" in markdown
+    assert 'data-article="d1"' in page
+    assert 'data-article="t1"' not in page
+    assert "its articles' items are not shown. t1" in page
 
 
 def test_only_a_new_failure_fails_the_gate(tmp_path: Path, fake_settings: Settings) -> None:

@@ -94,7 +94,12 @@ def main() -> None:
 @main.command("run")
 @click.argument("files", nargs=-1, required=True)
 @click.option(
-    "--format", "fmt", type=click.Choice(["json", "jsonl", "markdown"]), default="json", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "jsonl", "markdown", "html"]),
+    default="json",
+    show_default=True,
+    help="html: a self-contained page of the article with its spans (several files need --out).",
 )
 @click.option(
     "--out",
@@ -125,6 +130,8 @@ def run(
     **overrides: Any,
 ) -> None:
     """Summarize article files (`-` reads standard input)."""
+    if fmt == "html" and out_dir is None and len(files) > 1:
+        _fail("--format html writes one page per article: give --out DIR for several files")
     settings = _settings(overrides)
     summarizer = Summarizer(settings)
     sink = _open_sink(out_dir, fmt, len(files))
@@ -133,8 +140,8 @@ def run(
     codes: list[int] = []
     try:
         for name in _progress(files, show):
-            result = _summarize_one(summarizer, name, day)
-            codes.append(_write(sink, result, name))
+            result, text = _summarize_one(summarizer, name, day)
+            codes.append(_write(sink, result, name, text))
     except ConfigError as exc:
         sink.close()
         _fail(str(exc))
@@ -417,20 +424,22 @@ def _eval_progress(run: Any) -> None:
     click.echo(f"{run.fixture.name:<32} {how:>8} {run.seconds:6.1f} s  casualties F1 {f1:.2f}", err=True)
 
 
-def _summarize_one(summarizer: Summarizer, name: str, published: dt.date | None) -> Result:
+def _summarize_one(summarizer: Summarizer, name: str, published: dt.date | None) -> tuple[Result, str | None]:
+    """The article's record (or its failure) and the text it was read from."""
     article_id: str | None = None if name == "-" else Path(name).stem
     try:
         article = read_article(name, published=published)
         article_id = article.id
-        return summarizer.summarize(article)
+        return summarizer.summarize(article), article.text
     except ConfigError:
         raise  # the same for every article: the run stops with a usage error
     except SummarizerError as exc:
-        return _failure(name, article_id, exc.code, str(exc))
+        return _failure(name, article_id, exc.code, str(exc)), None
     except Exception as exc:  # a bug costs its article, never the run, and shows no traceback
         lines = str(exc).strip().splitlines()
         detail = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
-        return _failure(name, article_id, InternalError.code, f"internal error ({detail}); not summarized")
+        message = f"internal error ({detail}); not summarized"
+        return _failure(name, article_id, InternalError.code, message), None
 
 
 def _failure(name: str, article_id: str | None, code: str, message: str) -> Failure:
@@ -448,11 +457,11 @@ def _open_sink(out_dir: Path | None, fmt: Format, expected: int) -> DirectorySin
         raise  # unreachable: _fail exits
 
 
-def _write(sink: DirectorySink | StreamSink, result: Result, name: str) -> int:
+def _write(sink: DirectorySink | StreamSink, result: Result, name: str, text: str | None) -> int:
     """Writes one article's result and gives its exit code; a result that cannot be written
     costs that article (exit 1), not the articles after it."""
     try:
-        sink.write(result)
+        sink.write(result, text)
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         click.echo(f"summarize: {name}: cannot write the result ({where}{exc.strerror or exc})", err=True)

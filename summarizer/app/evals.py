@@ -66,12 +66,12 @@ def run_eval(
         model = open_model(settings, wrap=transport.around)
     summarizer = Summarizer(settings, model=model)
     runs = []
-    records: dict[str, ArticleSummary] = {}
     for fixture in fixtures:
-        run = _run_one(summarizer, transport, fixture, identity, options, records=records)
+        run = _run_one(summarizer, transport, fixture, identity, options)
         runs.append(run)
         if on_article is not None:
             on_article(run)
+    records = {r.fixture.name: r.record for r in runs if r.record is not None}
     groups = _score_groups(options.groups, {r.fixture.name: r.split for r in runs}, records)
     return build_report(identity, runs, options.baseline, options.tolerance, groups)
 
@@ -99,8 +99,6 @@ def _run_one(
     fixture: Fixture,
     identity: dict[str, Any],
     options: EvalOptions,
-    *,
-    records: dict[str, ArticleSummary],
 ) -> ArticleRun:
     meta = fixture.gold.article
     article = make_article(
@@ -123,7 +121,7 @@ def _run_one(
     run.live_seconds = cassette.seconds
     record.usage.cached = run.cached
     _write_record(options.reports, fixture.name, record)
-    records[fixture.name] = record
+    run.record = record
     run.score = score_article(fixture.name, record, fixture.gold, fixture.text)
     return run
 

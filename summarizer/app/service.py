@@ -22,7 +22,7 @@ from typing import TypeVar
 import uvicorn
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -56,6 +56,7 @@ from summarizer.model.child import (
 )
 from summarizer.pipeline import Summarizer
 from summarizer.records.contract import ArticleSummary
+from summarizer.records.html import render_record
 from summarizer.text.ingest import Article, make_article
 
 log = logging.getLogger("summarizer.app.service")
@@ -251,15 +252,26 @@ def create_app(
         return health
 
     @app.post(
-        "/v1/summaries", response_model=ArticleSummary, tags=["summaries"], dependencies=[Depends(authorized)]
+        "/v1/summaries",
+        response_model=ArticleSummary,
+        tags=["summaries"],
+        dependencies=[Depends(authorized)],
+        responses={200: {"content": {"text/html": {}}, "description": "the record (HTML page on request)"}},
     )
-    async def summarize_one(article: ArticleIn, request: Request) -> ArticleSummary | JSONResponse:
-        """Summarize one article: the contract's record, every field tied to spans of ``text``."""
+    async def summarize_one(
+        article: ArticleIn, request: Request
+    ) -> ArticleSummary | JSONResponse | HTMLResponse:
+        """Summarize one article: the contract's record, every field tied to spans of ``text``
+        (with ``Accept: text/html``, the page of the article with those spans highlighted)."""
         _require_ready(state)
+        given = _article(article)
         try:
-            return await _unless_gone(request, state.queue.submit(_article(article)))
+            record = await _unless_gone(request, state.queue.submit(given))
         except ClientGone:
             return _gone()
+        if prefers_html(request.headers.get("accept", "")):
+            return HTMLResponse(render_record(record, given.text))
+        return record
 
     @app.post(
         "/v1/summaries/batch", response_model=BatchOut, tags=["summaries"], dependencies=[Depends(authorized)]
@@ -324,6 +336,29 @@ def _gone() -> JSONResponse:
     """What is logged for a request whose client went away (nobody reads the answer)."""
     log.info("the client went away; its work was cancelled")
     return error_response(499, "client_closed_request", "the client went away before the answer was ready")
+
+
+def prefers_html(accept: str) -> bool:
+    """Whether an ``Accept`` header ranks ``text/html`` above JSON (by q-value; JSON wins a tie
+    and is the default, so ``*/*`` and a missing header keep the contract's JSON)."""
+    ranks: dict[str, float] = {}
+    for part in accept.split(","):
+        kind, *params = (p.strip() for p in part.split(";"))
+        ranks[kind.lower()] = max(_quality(params), ranks.get(kind.lower(), 0.0))
+    html = ranks.get("text/html", 0.0)
+    return html > 0 and html > max(ranks.get(k, 0.0) for k in ("application/json", "application/*", "*/*"))
+
+
+def _quality(params: list[str]) -> float:
+    """The ``q`` of a media range: 1 when absent, 0 when unreadable."""
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
 
 
 def _batch_article(article: ArticleIn) -> Article | BatchItem:

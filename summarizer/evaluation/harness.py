@@ -23,6 +23,7 @@ from summarizer.evaluation.scoring import (
     Ratio,
     score_unanswered,
 )
+from summarizer.records.contract import ArticleSummary
 
 DEFAULT_TOLERANCE = 0.02
 HEADLINE = (
@@ -75,6 +76,8 @@ class ArticleRun:
     seconds: float = 0.0
     live_seconds: float | None = None
     cached: bool = False
+    record: ArticleSummary | None = None
+    """The record scored, kept for the HTML report's item-by-item view."""
 
     @property
     def split(self) -> str:

@@ -1,4 +1,5 @@
-"""The eval report in three forms: JSON for machines, Markdown for people, JUnit XML for CI.
+"""The eval report in four forms: JSON for machines, Markdown for people, JUnit XML for CI, and
+an HTML page (`html_report`) that links each item to its spans in the article.
 
 Each split (written, dev, test) is reported apart. The Markdown report lists the test split's
 articles without their field scores: its errors are not to be studied while tuning (the JSON
@@ -19,11 +20,14 @@ HIDDEN_SPLITS = frozenset({"test"})
 
 
 def write_reports(report: EvalReport, folder: Path) -> list[Path]:
+    from summarizer.evaluation.html_report import render_report  # it reads HIDDEN_SPLITS from here
+
     folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / "report.json", folder / "report.md", folder / "junit.xml"]
+    paths = [folder / "report.json", folder / "report.md", folder / "junit.xml", folder / "report.html"]
     paths[0].write_text(json.dumps(as_dict(report), indent=2) + "\n", encoding="utf-8")
     paths[1].write_text(as_markdown(report), encoding="utf-8")
     ET.ElementTree(as_junit(report)).write(paths[2], encoding="utf-8", xml_declaration=True)
+    paths[3].write_text(render_report(report), encoding="utf-8")
     return paths
 
 

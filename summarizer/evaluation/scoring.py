@@ -11,14 +11,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from rapidfuzz import fuzz
 from scipy.optimize import linear_sum_assignment
 
 from summarizer.core.normal_form import normalize
-from summarizer.evaluation.gold import Gold, GoldCasualty
-from summarizer.records.contract import ArticleSummary, Casualty, spans_mismatching
+from summarizer.evaluation.gold import Gold, GoldActor, GoldCasualty, GoldEvent, GoldLocation, GoldQuote
+from summarizer.records.contract import (
+    Actor,
+    ArticleSummary,
+    Casualty,
+    Event,
+    Location,
+    Quote,
+    spans_mismatching,
+)
 
 LIST_FIELDS = ("events", "locations", "actors", "casualties", "quotes")
 ACCURACIES = ("event_type", "sub_event_type", "date", "claimant", "qualifier", "speaker", "actor_kind")
@@ -128,12 +136,94 @@ def match(
     predicted: Sequence[P], gold: Sequence[G], similarity: Callable[[P, G], float]
 ) -> tuple[list[tuple[P, G]], Counts]:
     """The best one-to-one pairing (maximum total similarity) and its counts."""
+    indices = match_indices(predicted, gold, similarity)
+    pairs = [(predicted[r], gold[c]) for r, c in indices]
+    return pairs, Counts(tp=len(pairs), fp=len(predicted) - len(pairs), fn=len(gold) - len(pairs))
+
+
+def match_indices(
+    predicted: Sequence[P], gold: Sequence[G], similarity: Callable[[P, G], float]
+) -> list[tuple[int, int]]:
+    """`match`'s pairing as (predicted index, gold index), for reports that show each item."""
     if not predicted or not gold:
-        return [], Counts(fp=len(predicted), fn=len(gold))
+        return []
     scores = [[similarity(p, g) for g in gold] for p in predicted]
     rows, cols = linear_sum_assignment(scores, maximize=True)
-    pairs = [(predicted[r], gold[c]) for r, c in zip(rows, cols, strict=True) if scores[r][c] > 0]
-    return pairs, Counts(tp=len(pairs), fp=len(predicted) - len(pairs), fn=len(gold) - len(pairs))
+    return [(int(r), int(c)) for r, c in zip(rows, cols, strict=True) if scores[r][c] > 0]
+
+
+@dataclass
+class FieldPairing:
+    """One list field of one article, item by item: which predicted item (by its path in the
+    record) matched which gold item (by index), and what was spurious or missed."""
+
+    predicted: list[tuple[str, Any]]
+    gold: list[Any]
+    matched: list[tuple[int, int]]
+
+    @property
+    def spurious(self) -> list[int]:
+        paired = {p for p, _ in self.matched}
+        return [i for i in range(len(self.predicted)) if i not in paired]
+
+    @property
+    def missed(self) -> list[int]:
+        paired = {g for _, g in self.matched}
+        return [i for i in range(len(self.gold)) if i not in paired]
+
+
+def pairings(record: ArticleSummary, gold: Gold) -> dict[str, FieldPairing]:
+    """Every list field paired exactly as `score_article` pairs it."""
+    found = {}
+    for name in LIST_FIELDS:
+        predicted, expected = _predicted(record, name), _gold_items(gold, name)
+        items = [item for _, item in predicted]
+        found[name] = FieldPairing(predicted, expected, match_indices(items, expected, SIMILARITY[name]))
+    return found
+
+
+def _predicted(record: ArticleSummary, name: str) -> list[tuple[str, Any]]:
+    """The record's items of a list field with their paths, pooled over events (names once
+    each, the first mention kept), as the scorer counts them."""
+    if name == "events":
+        return [(f"events[{e}]", event) for e, event in enumerate(record.events)]
+    items = [
+        (f"events[{e}].{name}[{i}]", item)
+        for e, event in enumerate(record.events)
+        for i, item in enumerate(getattr(event, name))
+    ]
+    return _unique_by_name(items) if name in ("locations", "actors") else items
+
+
+def _gold_items(gold: Gold, name: str) -> list[Any]:
+    return list(getattr(gold, name))
+
+
+def _event_similarity(p: Event, g: GoldEvent) -> float:
+    return 1.0 if p.sub_event_type == g.sub_event_type else 0.0
+
+
+def _name_similarity(p: Location | Actor, g: GoldLocation | GoldActor) -> float:
+    return names_match(p.name, g.names)
+
+
+def _casualty_similarity(p: Casualty, g: GoldCasualty) -> float:
+    if (p.outcome, p.count_low, p.count_high) != (g.outcome, g.count_low, g.count_high):
+        return 0.0
+    return 1.0 + 0.1 * _claimant_right(p.claimant, g.claimant, g.claimant_aliases)
+
+
+def _quote_similarity(p: Quote, g: GoldQuote) -> float:
+    return quotes_match(p.text, g.text)
+
+
+SIMILARITY: dict[str, Callable[[Any, Any], float]] = {
+    "events": _event_similarity,
+    "locations": _name_similarity,
+    "actors": _name_similarity,
+    "casualties": _casualty_similarity,
+    "quotes": _quote_similarity,
+}
 
 
 def score_article(name: str, record: ArticleSummary, gold: Gold, text: str) -> ArticleScore:
@@ -162,9 +252,7 @@ def score_unanswered(name: str, gold: Gold) -> ArticleScore:
 
 
 def _score_events(score: ArticleScore, record: ArticleSummary, gold: Gold) -> None:
-    _, score.fields["events"] = match(
-        record.events, gold.events, lambda p, g: 1.0 if p.sub_event_type == g.sub_event_type else 0.0
-    )
+    _, score.fields["events"] = match(record.events, gold.events, _event_similarity)
     if not gold.events:
         return
     main, expected = (record.events[0] if record.events else None), gold.events[0]
@@ -182,22 +270,17 @@ def _score_events(score: ArticleScore, record: ArticleSummary, gold: Gold) -> No
 
 
 def _score_names(score: ArticleScore, record: ArticleSummary, gold: Gold) -> None:
-    locations = _unique([loc.name for e in record.events for loc in e.locations])
-    _, score.fields["locations"] = match(locations, gold.locations, lambda p, g: names_match(p, g.names))
-    actors = _unique_by_name([a for e in record.events for a in e.actors])
-    pairs, score.fields["actors"] = match(actors, gold.actors, lambda p, g: names_match(p.name, g.names))
+    locations = [item for _, item in _predicted(record, "locations")]
+    _, score.fields["locations"] = match(locations, gold.locations, _name_similarity)
+    actors = [item for _, item in _predicted(record, "actors")]
+    pairs, score.fields["actors"] = match(actors, gold.actors, _name_similarity)
     for predicted, expected in pairs:
         score.accuracy["actor_kind"].count(predicted.kind == expected.kind)
 
 
 def _score_casualties(score: ArticleScore, record: ArticleSummary, gold: Gold) -> None:
-    def similarity(p: Casualty, g: GoldCasualty) -> float:
-        if (p.outcome, p.count_low, p.count_high) != (g.outcome, g.count_low, g.count_high):
-            return 0.0
-        return 1.0 + 0.1 * _claimant_right(p.claimant, g.claimant, g.claimant_aliases)
-
     predicted = [c for e in record.events for c in e.casualties]
-    pairs, score.fields["casualties"] = match(predicted, gold.casualties, similarity)
+    pairs, score.fields["casualties"] = match(predicted, gold.casualties, _casualty_similarity)
     for p, g in pairs:
         score.accuracy["claimant"].count(_claimant_right(p.claimant, g.claimant, g.claimant_aliases))
         score.accuracy["qualifier"].count(p.qualifier == g.qualifier)
@@ -205,7 +288,7 @@ def _score_casualties(score: ArticleScore, record: ArticleSummary, gold: Gold) -
 
 def _score_quotes(score: ArticleScore, record: ArticleSummary, gold: Gold) -> None:
     predicted = [q for e in record.events for q in e.quotes]
-    pairs, score.fields["quotes"] = match(predicted, gold.quotes, lambda p, g: quotes_match(p.text, g.text))
+    pairs, score.fields["quotes"] = match(predicted, gold.quotes, _quote_similarity)
     for p, g in pairs:
         score.accuracy["speaker"].count(_claimant_right(p.speaker, g.speaker, g.speaker_aliases))
 
@@ -220,15 +303,8 @@ def _bare(name: str) -> str:
     return _ARTICLE.sub("", normalize(name))
 
 
-def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, str] = {}
-    for name in names:
-        seen.setdefault(_bare(name), name)
-    return list(seen.values())
-
-
-def _unique_by_name(items: list[P]) -> list[P]:
-    seen: dict[str, P] = {}
-    for item in items:
-        seen.setdefault(_bare(getattr(item, "name", "")), item)
+def _unique_by_name(items: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    seen: dict[str, tuple[str, Any]] = {}
+    for path, item in items:
+        seen.setdefault(_bare(item.name), (path, item))
     return list(seen.values())

@@ -1,4 +1,5 @@
-"""Rendering records: contract JSON, JSON Lines, and Markdown with the evidence quoted.
+"""Rendering records: contract JSON, JSON Lines, Markdown with the evidence quoted, and an HTML
+page of the article with its spans highlighted (`summarizer.records.html`).
 
 A failed article is rendered too, as an error record in the same stream (``{"article": ...,
 "error": {"code", "message"}}``), so a consumer can account for every input in order.
@@ -15,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from summarizer.records import html
 from summarizer.records.contract import SCHEMA_VERSION, ArticleSummary, Event, Evidence
 
-Format = Literal["json", "jsonl", "markdown"]
+Format = Literal["json", "jsonl", "markdown", "html"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,13 @@ Result = ArticleSummary | Failure
 def as_json(result: Result, *, indent: int | None = 2) -> str:
     data = result.as_record() if isinstance(result, Failure) else result.model_dump(mode="json")
     return json.dumps(data, ensure_ascii=False, indent=indent)
+
+
+def as_html(result: Result, text: str | None) -> str:
+    """The page of one article; ``text`` is the article the record was made from."""
+    if isinstance(result, Failure):
+        return html.render_failure(result.article_id or result.origin, result.code, result.message)
+    return html.render_record(result, text or "")
 
 
 def as_markdown(result: Result) -> str:
@@ -134,8 +143,10 @@ class StreamSink:
         self._array = fmt == "json" and expected != 1
         self._written = 0
 
-    def write(self, result: Result) -> None:
-        if self._format == "markdown":
+    def write(self, result: Result, article_text: str | None = None) -> None:
+        if self._format == "html":
+            text = as_html(result, article_text)
+        elif self._format == "markdown":
             text = ("\n---\n\n" if self._written else "") + as_markdown(result)
         elif self._format == "jsonl":
             text = as_json(result, indent=None) + "\n"
@@ -154,7 +165,8 @@ class StreamSink:
 
 
 class DirectorySink:
-    """One file per article in a folder: ``ID.json`` or ``ID.md``, ``ID.error.json`` on failure.
+    """One file per article in a folder: ``ID.json``, ``ID.md`` or ``ID.html``, ``ID.error.json``
+    on failure; for HTML also ``index.html`` linking every page (a failure gets ``ID.error.html``).
 
     Two inputs with the same id in one run get ``ID-2`` and so on, and no two files of a run
     ever share a name: an id ending in ``.error`` is written as ``…_error``, so that a record's
@@ -167,11 +179,18 @@ class DirectorySink:
         self._format = fmt
         self._stems: set[str] = set()
         self._written: set[str] = set()
+        self._index: list[html.IndexEntry] = []
         folder.mkdir(parents=True, exist_ok=True)
+        if fmt == "html":
+            self._name("index", ".html")  # the index's name: an article called index gets index-2
 
-    def write(self, result: Result) -> Path:
+    def write(self, result: Result, article_text: str | None = None) -> Path:
+        """Writes one article's file; ``article_text`` is needed for HTML, where the page shows it."""
         base = result.article_id if isinstance(result, Failure) else result.article.id
-        if isinstance(result, Failure):
+        if self._format == "html":
+            suffix = ".error.html" if isinstance(result, Failure) else ".html"
+            text = as_html(result, article_text)
+        elif isinstance(result, Failure):
             suffix, text = ".error.json", as_json(result)
         elif self._format == "markdown":
             suffix, text = ".md", as_markdown(result)
@@ -179,10 +198,13 @@ class DirectorySink:
             suffix, text = ".json", as_json(result)
         path = self._folder / self._name(_safe_name(base or "article"), suffix)
         write_atomically(path, text + ("" if text.endswith("\n") else "\n"))
+        if self._format == "html":
+            self._index.append(_index_entry(path.name, result))
         return path
 
     def close(self) -> None:
-        return None
+        if self._format == "html":
+            write_atomically(self._folder / "index.html", html.render_index(self._index))
 
     def _name(self, stem: str, suffix: str) -> str:
         candidate, n = stem, 1
@@ -192,6 +214,13 @@ class DirectorySink:
         self._stems.add(candidate.casefold())
         self._written.add((candidate + suffix).casefold())
         return candidate + suffix
+
+
+def _index_entry(href: str, result: Result) -> html.IndexEntry:
+    if isinstance(result, Failure):
+        title = result.article_id or result.origin
+        return html.IndexEntry(href, title, f"failed ({result.code}): {result.message}", failed=True)
+    return html.index_entry(href, result)
 
 
 _STEM_BYTES = 200
