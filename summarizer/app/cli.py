@@ -270,7 +270,7 @@ def consolidate_command(
                 _fail(str(exc))
             continue
         summarizer = summarizer or Summarizer(_settings(overrides))
-        result = _summarize_one(summarizer, str(path), day)
+        result, _text = _summarize_one(summarizer, str(path), day)
         codes.append(_exit_code(result))
         if not isinstance(result, Failure):
             records.append(result)

@@ -77,7 +77,7 @@ class ArticleRun:
     live_seconds: float | None = None
     cached: bool = False
     record: ArticleSummary | None = None
-    """The record scored, kept for the HTML report's item-by-item view."""
+    """The record scored, kept for the group scores and the HTML report's item-by-item view."""
 
     @property
     def split(self) -> str:
