@@ -395,3 +395,17 @@ def test_an_article_that_fails_counts_as_all_missed_not_as_left_out(
     assert both.accuracy["event_type"].total == answered.accuracy["event_type"].total + 1
     if answered.headline["casualties_f1"] > 0:
         assert both.headline["casualties_f1"] < answered.headline["casualties_f1"]
+
+
+def test_the_html_report_shows_a_metric_that_only_some_splits_have() -> None:
+    from summarizer.evaluation.harness import EvalReport, SplitReport
+    from summarizer.evaluation.html_report import metric_rows, render_report
+
+    grouped = SplitReport("written", [], headline={"events_f1": 0.5, "consolidation_pairs_f1": 0.75})
+    plain = SplitReport("test", [], headline={"events_f1": 0.25}, baseline={"events_f1": 0.5})
+    identity = {"provider": "local", "model": "m", "prompt_version": "p", "schema_version": 1}
+    report = EvalReport(identity=identity, runs=[], splits={"written": grouped, "test": plain})
+    rows = {row.name: row.cells for row in metric_rows(report)}
+    assert [cell["value"] for cell in rows["consolidation_pairs_f1"]] == [0.75, None]
+    assert rows["events_f1"][1]["trend"] == "down"
+    assert "0.7500" in render_report(report)

@@ -43,11 +43,6 @@ class EvalOptions:
     """Gold groups of articles for `summarize consolidate` (NAME.group.json)."""
 
 
-def identity_of(settings: Settings) -> dict[str, Any]:
-    """Everything that shapes the model's answers: the cache key and the report's header."""
-    return output_identity(settings)
-
-
 def run_eval(
     settings: Settings, options: EvalOptions, on_article: Callable[[ArticleRun], None] | None = None
 ) -> EvalReport:
@@ -57,7 +52,7 @@ def run_eval(
     problems = [f"{f.name}: {p}" for f in fixtures for p in lint(f)]
     if problems:
         raise ConfigError("fixtures do not pass the linter:\n  " + "\n  ".join(problems))
-    identity = identity_of(settings)
+    identity = output_identity(settings)  # the cassettes' key and the report's header
     settings = settings.model_copy(update={"response_cache": False})  # the cassettes are its cache
     transport = CachingTransport(None, options.mode)
     if options.mode == "replay":

@@ -62,12 +62,14 @@ def render_report(report: EvalReport) -> str:
 
 def metric_rows(report: EvalReport) -> list[MetricRow]:
     splits = list(report.splits.values())
-    names = list(splits[0].headline) if splits else []
+    names = dict.fromkeys(name for split in splits for name in split.headline)  # groups: some splits only
     return [MetricRow(name, [_cell(s, name, report.tolerance) for s in splits]) for name in names]
 
 
 def _cell(split: SplitReport, name: str, tolerance: float) -> dict[str, Any]:
-    value, base = split.headline[name], split.baseline.get(name)
+    value, base = split.headline.get(name), split.baseline.get(name)
+    if value is None:
+        return {"value": None, "base": None, "arrow": "", "trend": "none", "regressed": False}
     if base is None:
         return {"value": value, "base": None, "arrow": "", "trend": "same", "regressed": False}
     delta = round(value - base, 4)
