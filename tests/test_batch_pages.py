@@ -7,6 +7,9 @@ import json
 import re
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from summarizer.app.batch_pages import BatchPages, page_name
 from summarizer.records.contract import ArticleSummary, iter_evidence
 from tests.test_batch import invoke, read_lines, story
@@ -158,3 +161,15 @@ def test_a_page_that_cannot_be_written_costs_neither_its_record_nor_the_run(
     assert (pages / "wire-0.html").is_file()
     assert (pages / "wire-2.html").is_file()
     assert not list(pages.glob(".*.partial"))
+
+
+@given(st.lists(st.text(min_size=1, max_size=300), min_size=2, max_size=8, unique=True))
+def test_any_ids_give_distinct_names_that_stay_in_the_folder(ids: list[str]) -> None:
+    names = [page_name(i, failed=f) for i in ids for f in (False, True)]
+    assert len({n.casefold() for n in names}) == len(names)
+    for name in names:
+        assert "/" not in name
+        assert "\x00" not in name
+        assert not name.startswith(".")
+        assert len(name.encode("utf-8")) <= 255
+        assert name.casefold() != "index.html"
