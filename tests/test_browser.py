@@ -301,3 +301,32 @@ def _refs(event: Any) -> list[Any]:
     refs += [ref for form in event.date.forms for ref in form.evidence]
     refs += [ref for item in [*event.places, *event.actors] for form in item.forms for ref in form.evidence]
     return refs + [ref for claim in event.claims for ref in claim.evidence]
+
+
+def test_a_consolidated_page_of_the_two_seed_reports(
+    browser: WebDriver, replayed: tuple[EvalReport, Path], tmp_path: Path
+) -> None:
+    """The seeds' records replayed from the recorded answers, consolidated as `summarize
+    consolidate seeds/*.txt --format html` would: every span of every event, in its article."""
+    from summarizer.consolidation.merge import consolidate
+    from summarizer.records.consolidated_html import render_consolidated
+
+    pairs = [seed(replayed, i) for i in (0, 1)]
+    records = consolidate([record for record, _ in pairs])
+    texts = {record.article.id: text for record, text in pairs}
+    open_page(browser, render_consolidated(records, texts), tmp_path, "seeds-consolidated.html")
+    assert browser.find_elements(By.CSS_SELECTOR, ".warning") == []  # no span left out
+    panels = 0
+    for event in records.events:
+        for article_id in {r.article_id for r in event.reports}:
+            selector = f'section[data-event="{event.id}"] details[data-article="{article_id}"]'
+            panel = browser.find_element(By.CSS_SELECTOR, selector)
+            shown = evidence_shown(browser, panel)
+            expected = [r.text for r in _refs(event) if r.article_id == article_id]
+            assert sorted(shown.values()) == sorted(expected)
+            panels += 1
+    assert panels >= 2
+    browser.save_screenshot(str(SHOTS / "seeds-consolidated.png"))
+    first = browser.find_element(By.CSS_SELECTOR, "details.report-article")
+    browser.execute_script("arguments[0].scrollIntoView();", first)
+    browser.save_screenshot(str(SHOTS / "seeds-consolidated-article.png"))
