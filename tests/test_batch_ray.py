@@ -7,6 +7,7 @@ endpoint, and import this package the way the test process does (``PYTHONPATH`` 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,3 +65,27 @@ def test_without_ray_installed_the_engine_says_how_to_get_it(
     options = BatchOptions(str(tmp_path / "in.jsonl"), tmp_path / "o.jsonl", engine="ray")
     with pytest.raises(ConfigError, match=r"--engine ray needs Ray: pip install 'summarizer\[ray\]'"):
         run_batch(fake_settings, options, notice=print)
+
+
+def test_ray_writes_the_same_pages(local_ray: None, fake_settings: Settings, tmp_path: Path) -> None:
+    """The driver keeps each article's text until its record comes back from an actor."""
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        "".join(json.dumps({"id": f"r{n}", "text": story(n)}) + "\n" for n in range(4)), "utf-8"
+    )
+    for engine in ("local", "ray"):
+        options = BatchOptions(
+            str(source),
+            tmp_path / f"{engine}.jsonl",
+            engine=engine,
+            html=tmp_path / engine,
+        )
+        run_batch(fake_settings, options, notice=print)
+    names = sorted(p.name for p in (tmp_path / "ray").iterdir())
+    assert names == ["index.html", "r0.html", "r1.html", "r2.html", "r3.html"]
+    for name in names[1:]:
+        here, there = ((tmp_path / e / name).read_text("utf-8") for e in ("local", "ray"))
+        assert re.findall(r"<mark[^>]*>.*?</mark>", there, re.S) == re.findall(
+            r"<mark[^>]*>.*?</mark>", here, re.S
+        )
+        assert there.count("<mark") > 3

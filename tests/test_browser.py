@@ -7,6 +7,7 @@ The seed pages show records the eval replays from the embedded model's committed
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -231,3 +232,101 @@ def _gold_item(run: Any, key: str) -> Any:
     pairing = pairings(run.record, run.fixture.gold)[name]
     rows = [*(g for _, g in pairing.matched), *pairing.missed]
     return pairing.gold[rows[int(number)]]
+
+
+def test_a_batch_page_and_its_index(browser: WebDriver, fake_env: dict[str, str], tmp_path: Path) -> None:
+    """`summarize batch --html` on the scripted model: the index links the page, and the page
+    shows every evidence span of the record in the output file."""
+    from tests.test_batch import invoke, read_lines, story
+
+    source, out, pages = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / "pages"
+    source.write_text("".join(json.dumps({"id": f"wire-{n}", "text": story(n)}) + "\n" for n in range(2)))
+    code, err = invoke([str(source), "--out", str(out), "--html", str(pages)], fake_env)
+    assert code == 0, err
+    browser.get((pages / "index.html").as_uri())
+    links = browser.find_elements(By.CSS_SELECTOR, ".index a")
+    assert [a.text for a in links] == ["wire-0", "wire-1"]
+    browser.save_screenshot(str(SHOTS / "batch-index.png"))
+    links[1].click()
+    record = ArticleSummary.model_validate(read_lines(out)[1])
+    assert browser.current_url.endswith(f"/{record.article.id}.html")
+    shown = evidence_shown(browser, browser.find_element(By.CSS_SELECTOR, ".article-text"))
+    evidence = {path: ev.text for path, ev in iter_evidence(record)}
+    assert evidence
+    assert {k: v for k, v in shown.items() if ".evidence[" in k} == evidence
+    browser.save_screenshot(str(SHOTS / "batch-page.png"))
+
+
+def test_a_consolidated_page_highlights_each_articles_spans(browser: WebDriver, tmp_path: Path) -> None:
+    """Three invented reports of one shelling: every span of the event in each article's text,
+    the claims side by side with the sub-count under its total, and a click on a claim."""
+    from summarizer.consolidation.merge import consolidate
+    from summarizer.records.consolidated_html import render_consolidated
+    from tests.test_consolidation import TEXTS, _first, _later, _second
+
+    records = consolidate([_first(), _second(), _later()])
+    [event] = records.events
+    open_page(browser, render_consolidated(records, TEXTS), tmp_path, "consolidated.html")
+    for article_id in ("first", "second", "later"):
+        panel = browser.find_element(By.CSS_SELECTOR, f'details[data-article="{article_id}"]')
+        shown = evidence_shown(browser, panel)
+        expected = sorted(ref.text for ref in _refs(event) if ref.article_id == article_id)
+        assert sorted(shown.values()) == expected
+        assert (
+            panel.find_element(By.CSS_SELECTOR, ".article-text").get_attribute("textContent")
+            == TEXTS[article_id]
+        )
+    rows = browser.find_elements(By.CSS_SELECTOR, "tr.claim")
+    assert [(r.get_attribute("data-claim"), r.get_attribute("data-depth")) for r in rows] == [
+        ("first#0", "0"),
+        ("first#1", "0"),
+        ("first#2", "1"),
+        ("second#0", "0"),
+        ("later#0", "0"),
+    ]
+    assert browser.find_element(By.CSS_SELECTOR, "tr.claim.coded").get_attribute("data-claim") == "later#0"
+    browser.save_screenshot(str(SHOTS / "consolidated.png"))
+    panel = browser.find_element(By.CSS_SELECTOR, 'details[data-article="first"]')
+    browser.execute_script("arguments[0].scrollIntoView();", panel)
+    panel.find_element(By.CSS_SELECTOR, '[data-field="claims[first#2]"]').click()
+    selected = browser.execute_script(SELECTED, panel)
+    assert selected
+    assert all("claims[first#2].evidence[0]" in ids for ids in selected)
+    browser.save_screenshot(str(SHOTS / "consolidated-claim-selected.png"))
+
+
+def _refs(event: Any) -> list[Any]:
+    """Every span the consolidated event points to, as the page should show them."""
+    refs = [ref for report in event.reports for ref in report.summary]
+    refs += [ref for form in event.date.forms for ref in form.evidence]
+    refs += [ref for item in [*event.places, *event.actors] for form in item.forms for ref in form.evidence]
+    return refs + [ref for claim in event.claims for ref in claim.evidence]
+
+
+def test_a_consolidated_page_of_the_two_seed_reports(
+    browser: WebDriver, replayed: tuple[EvalReport, Path], tmp_path: Path
+) -> None:
+    """The seeds' records replayed from the recorded answers, consolidated as `summarize
+    consolidate seeds/*.txt --format html` would: every span of every event, in its article."""
+    from summarizer.consolidation.merge import consolidate
+    from summarizer.records.consolidated_html import render_consolidated
+
+    pairs = [seed(replayed, i) for i in (0, 1)]
+    records = consolidate([record for record, _ in pairs])
+    texts = {record.article.id: text for record, text in pairs}
+    open_page(browser, render_consolidated(records, texts), tmp_path, "seeds-consolidated.html")
+    assert browser.find_elements(By.CSS_SELECTOR, ".warning") == []  # no span left out
+    panels = 0
+    for event in records.events:
+        for article_id in {r.article_id for r in event.reports}:
+            selector = f'section[data-event="{event.id}"] details[data-article="{article_id}"]'
+            panel = browser.find_element(By.CSS_SELECTOR, selector)
+            shown = evidence_shown(browser, panel)
+            expected = [r.text for r in _refs(event) if r.article_id == article_id]
+            assert sorted(shown.values()) == sorted(expected)
+            panels += 1
+    assert panels >= 2
+    browser.save_screenshot(str(SHOTS / "seeds-consolidated.png"))
+    first = browser.find_element(By.CSS_SELECTOR, "details.report-article")
+    browser.execute_script("arguments[0].scrollIntoView();", first)
+    browser.save_screenshot(str(SHOTS / "seeds-consolidated-article.png"))

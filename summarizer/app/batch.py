@@ -23,8 +23,9 @@ from typing import Any, BinaryIO, Literal
 
 from summarizer.app.batch_input import BadInput, Item, Pending, count_entries, read_items
 from summarizer.app.batch_journal import Journal, bad_input_line, failure_line, item_key
+from summarizer.app.batch_pages import BatchPages
 from summarizer.core.config import Settings
-from summarizer.core.errors import ConfigError, InternalError, SummarizerError
+from summarizer.core.errors import ConfigError, InputError, InternalError, SummarizerError
 from summarizer.model.cache import shared_cache
 from summarizer.model.pacing import PacedTransport, Pacer
 from summarizer.model.transports import open_model
@@ -49,6 +50,8 @@ class BatchOptions:
     """A progress bar; None: when stderr is a terminal (otherwise a log line every ``log_every``)."""
     log_every: float = 30.0
     ray_address: str | None = None
+    html: Path | None = None
+    """A folder for a page per article as it finishes, and an index of the whole output."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ class Tally:
     cache_hits: int | None = None
     cache_misses: int | None = None
     """Requests that went to the model (None with the cache off)."""
+    pages_failed: int = 0
+    """Pages (``--html``) that could not be written; their records are in the output all the same."""
     engine: str = "local"
     output: str = ""
     moved_aside: str | None = None
@@ -91,9 +96,10 @@ class Tally:
     def summary(self) -> str:
         cache = "" if self.cache_hits is None else f", {self.cache_hits} cached answers"
         calls = "" if self.cache_misses is None else f", {self.cache_misses} model calls"
+        pages = f", {self.pages_failed} pages not written" if self.pages_failed else ""
         return (
             f"{self.done} done, {self.failed} failed, {self.skipped} skipped (already done) in "
-            f"{self.seconds:.1f} s, {self.tokens} tokens{calls}{cache}"
+            f"{self.seconds:.1f} s, {self.tokens} tokens{calls}{cache}{pages}"
         )
 
     def as_report(self) -> dict[str, Any]:
@@ -133,6 +139,7 @@ def run_batch(
     this returns or is interrupted."""
     started = time.monotonic()
     items = read_items(options.source, stdin=stdin)  # a source that cannot be read stops here
+    pages = _open_pages(options.html)
     journal = Journal.open(options.out, output_identity(settings), retry_failed=options.retry_failed)
     tally = Tally(engine=options.engine, output=str(options.out))
     if journal.moved_aside is not None:
@@ -142,8 +149,8 @@ def run_batch(
     hits, misses = (cache.hits, cache.misses) if cache else (0, 0)
     progress = Progress(options, tally, notice)
     try:
-        write = partial(_record, journal=journal, tally=tally, progress=progress)
-        todo = _pending(items, journal, tally, progress, write)
+        write = partial(_record, journal=journal, tally=tally, progress=progress, pages=pages)
+        todo = _pending(items, journal, tally, progress, write, pages=pages)
         if options.engine == "ray":
             from summarizer.app.batch_ray import run_on_ray
 
@@ -154,6 +161,8 @@ def run_batch(
     finally:
         journal.close()
         progress.close()
+        if pages is not None:
+            _write_page(lambda: pages.write_index(options.out), tally, progress)
         tally.seconds = round(time.monotonic() - started, 2)
         if cache is not None and options.engine == "local":
             tally.cache_hits, tally.cache_misses = cache.hits - hits, cache.misses - misses
@@ -169,6 +178,8 @@ def _pending(
     tally: Tally,
     progress: Progress,
     write: Callable[[Outcome], None],
+    *,
+    pages: BatchPages | None = None,
 ) -> Iterator[Pending]:
     """The articles still to do; entries already done are counted, bad ones written at once."""
     for item in items:
@@ -178,15 +189,41 @@ def _pending(
         elif isinstance(item, BadInput):
             write(Outcome(bad_input_line(item), ok=False, message=item.message, input_error=True))
         else:
+            if pages is not None:
+                pages.remember(item)
             yield item
 
 
-def _record(outcome: Outcome, *, journal: Journal, tally: Tally, progress: Progress) -> None:
+def _open_pages(folder: Path | None) -> BatchPages | None:
+    if folder is None:
+        return None
+    try:
+        return BatchPages(folder)
+    except OSError as exc:
+        raise InputError(f"{folder}: cannot create the page folder ({exc.strerror or exc})") from None
+
+
+def _record(
+    outcome: Outcome, *, journal: Journal, tally: Tally, progress: Progress, pages: BatchPages | None
+) -> None:
     journal.append(outcome.line)
+    if pages is not None:  # after the line: the output file stays the record of what is done
+        _write_page(lambda: pages.write(outcome.line), tally, progress)
     tally.add(outcome)
     if outcome.message is not None:
         progress.error(outcome.message)
     progress.update()
+
+
+def _write_page(write: Callable[[], Path], tally: Tally, progress: Progress) -> None:
+    """A page is a view of the output: one that cannot be written is said and counted, and
+    costs neither its record nor the run."""
+    try:
+        write()
+    except OSError as exc:
+        tally.pages_failed += 1
+        where = exc.filename2 or exc.filename or "a page"
+        progress.error(f"{where}: cannot write the page ({exc.strerror or exc})")
 
 
 async def _run_here(

@@ -182,6 +182,11 @@ def run(
     default=None,
     help="Progress bar [default: when stderr is a terminal; otherwise a log line every 30 s].",
 )
+@click.option(
+    "--html",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write DIR/ID.html per article as it finishes, and DIR/index.html of the whole output.",
+)
 @model_options
 @cache_options
 def batch(source: str, **options: Any) -> None:
@@ -189,7 +194,7 @@ def batch(source: str, **options: Any) -> None:
     a folder of .txt files, or - (JSONL on standard input)."""
     from summarizer.app.batch import BatchOptions, run_batch
 
-    names = ("out", "retry_failed", "concurrency", "requests_per_minute", "engine", "ray_address")
+    names = ("out", "retry_failed", "concurrency", "requests_per_minute", "engine", "ray_address", "html")
     batch_options = BatchOptions(
         source=source,
         report=options.pop("report"),
@@ -214,10 +219,11 @@ def batch(source: str, **options: Any) -> None:
     except KeyboardInterrupt:
         click.echo("summarize batch: interrupted; run the same command again to resume", err=True)
         sys.exit(130)
-    click.echo(f"summarize batch: {tally.summary()}; output in {batch_options.out}", err=True)
+    pages = f", pages in {batch_options.html}" if batch_options.html else ""
+    click.echo(f"summarize batch: {tally.summary()}; output in {batch_options.out}{pages}", err=True)
     if tally.input_errors:
         sys.exit(EXIT_USAGE)
-    sys.exit(EXIT_MODEL_FAILED if tally.failed else EXIT_OK)
+    sys.exit(EXIT_MODEL_FAILED if tally.failed or tally.pages_failed else EXIT_OK)
 
 
 @main.command("schema")
@@ -232,7 +238,14 @@ def schema(consolidated: bool) -> None:
 
 @main.command("consolidate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["json", "acled-csv"]), default="json", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "acled-csv", "html"]),
+    default="json",
+    show_default=True,
+    help="html: one self-contained page of the events, with the articles' spans.",
+)
 @click.option(
     "--tolerance-days",
     type=click.IntRange(0, 60),
@@ -259,6 +272,7 @@ def consolidate_command(
     from summarizer.consolidation.merge import consolidate
 
     records: list[ArticleSummary] = []
+    texts: dict[str, str] = {}
     codes = [EXIT_OK]
     summarizer: Summarizer | None = None
     day = published.date() if published else None
@@ -270,17 +284,23 @@ def consolidate_command(
                 _fail(str(exc))
             continue
         summarizer = summarizer or Summarizer(_settings(overrides))
-        result, _text = _summarize_one(summarizer, str(path), day)
+        result, text = _summarize_one(summarizer, str(path), day)
         codes.append(_exit_code(result))
         if not isinstance(result, Failure):
             records.append(result)
+            texts[result.article.id] = text or ""
     worst = max(codes, key=_severity)
     if not records:
         sys.exit(worst)
     out = consolidate(records, tolerance_days=tolerance_days)
-    click.echo(
-        to_csv(out.events) if fmt == "acled-csv" else out.model_dump_json(indent=2), nl=fmt != "acled-csv"
-    )
+    if fmt == "html":
+        from summarizer.records.consolidated_html import render_consolidated
+
+        click.echo(render_consolidated(out, texts))
+    else:
+        click.echo(
+            to_csv(out.events) if fmt == "acled-csv" else out.model_dump_json(indent=2), nl=fmt != "acled-csv"
+        )
     sys.exit(worst)  # an article that failed is left out, and said so on stderr
 
 

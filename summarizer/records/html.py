@@ -286,9 +286,9 @@ def render_failure(title: str, code: str, message: str) -> str:
 
 @dataclass(frozen=True)
 class IndexEntry:
-    """One line of an index page: a page written beside it."""
+    """One line of an index page: a page written beside it (none: listed, with no link)."""
 
-    href: str
+    href: str | None
     title: str
     summary: str
     failed: bool = False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import json
 import os
 import tempfile
@@ -226,6 +227,19 @@ def _index_entry(href: str, result: Result) -> html.IndexEntry:
 _STEM_BYTES = 200
 """File names are limited to 255 bytes (not characters: a Cyrillic letter takes two); a stem
 of at most 200 leaves room for ``-NN`` and ``.error.json``."""
+
+
+def stable_stem(key: str) -> str:
+    """A file stem for ``key`` that is the same in every run and never leaves its folder: the
+    id itself where it is already a safe, lower-case name other than ``index``; otherwise its
+    cleaned form plus eight hex digits of the key's hash, so that ``a/b`` and ``a_b`` (or ``A``
+    and ``a`` on a case-insensitive file system) never share a file. Pages written as a batch
+    goes, across resumed runs, need this: `DirectorySink`'s ``-2`` depends on the run's order."""
+    stem = _safe_name(key)
+    if stem == key and key.casefold() == key and key != "index":
+        return stem
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+    return f"{stem}-{digest}"
 
 
 def _safe_name(name: str) -> str:
