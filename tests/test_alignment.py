@@ -79,15 +79,15 @@ def test_whatever_is_asked_any_answer_is_a_true_span(text: str, needle: str) -> 
         ("Troops entered Qusayr today.", "Qusayr", "Qusayr", "exact"),
         ("Troops entered Qusayr today.", "QUSAYR", "Qusayr", "normalized"),
         (
-            "a certain morale-\nboosting value",
-            "a certain morale- boosting value",
-            "a certain morale-\nboosting value",
+            "a rather long-\nlasting effect",
+            "a rather long- lasting effect",
+            "a rather long-\nlasting effect",
             "normalized",
         ),
         (
-            "Lebanon’s state news agency",
-            "Lebanon's state news agency",
-            "Lebanon’s state news agency",
+            "Pelan’s state radio service",
+            "Pelan's state radio service",
+            "Pelan’s state radio service",
             "normalized",
         ),
         ("the “civilian massacre” may", '"civilian massacre"', "“civilian massacre”", "normalized"),
@@ -95,7 +95,7 @@ def test_whatever_is_asked_any_answer_is_a_true_span(text: str, needle: str) -> 
         ("Cafe\u0301 de Flore", "Café", "Cafe\u0301", "normalized"),
         ("ﬁghting in the ｔｏｗｎ", "fighting in the town", "ﬁghting in the ｔｏｗｎ", "normalized"),
         ("rebels fled Qusair on Sunday", "Qusayr", "Qusair", "fuzzy"),
-        ("said Salim al-Muslit, a member", "Salim al Muslit", "Salim al-Muslit", "fuzzy"),
+        ("said Omar al-Fayed, a member", "Omar al Fayed", "Omar al-Fayed", "fuzzy"),
         ("Hezbollah guerrillas fought", "Hezbolah guerrillas", "Hezbollah guerrillas", "fuzzy"),
     ],
 )
@@ -120,8 +120,8 @@ def test_the_hinted_region_wins_within_a_tier() -> None:
 
 
 def test_nearest_offers_whole_words_with_a_score() -> None:
-    text = "The Britain-based Observatory reported more air strikes."
-    near = TextIndex(text).nearest("British-based Observatory")
+    text = "The Britain-based charity counted more flooded farms upriver."
+    near = TextIndex(text).nearest("British-based charity")
     assert near is not None
-    assert text[near.start : near.end] == "Britain-based Observatory"
+    assert text[near.start : near.end] == "Britain-based charity"
     assert 0.8 < near.score < 1

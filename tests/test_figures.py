@@ -75,15 +75,15 @@ def test_number_words(words: str, value: int) -> None:
 def test_casualty_vocabulary_selects_sentences() -> None:
     assert mentions_casualties("Four members were killed overnight.")
     assert mentions_casualties("The attack left 30 wounded.")
-    assert not mentions_casualties("The town sits six miles from the border.")
+    assert not mentions_casualties("The village lies four miles from the lake.")
 
 
 @pytest.mark.parametrize(
     ("text", "victims"),
     [
-        ("He said 100 armed men were killed.", "armed men"),
-        ("four of the group's members were killed", "the group's members"),
-        ("at least 52 people, including three women, died", "people"),
+        ("He said 60 masked men were killed.", "masked men"),
+        ("six of the militia's recruits were killed", "the militia's recruits"),
+        ("at least 38 villagers, including two nurses, died", "villagers"),
         ("70 “terrorists” were killed", "“terrorists”"),
         ("the blast killed 12.", None),
     ],
@@ -94,9 +94,9 @@ def test_victims_are_the_words_after_the_number(text: str, victims: str | None) 
 
 
 def test_phrase_shown_to_the_model_stops_at_punctuation() -> None:
-    text = "activists said that at least 52 people, including three women, died"
+    text = "medics said that at least 38 villagers, including two nurses, died"
     quantity = find_quantities(text)[0]
-    assert phrase_after(text, quantity, len(text)) == "at least 52 people"
+    assert phrase_after(text, quantity, len(text)) == "at least 38 villagers"
 
 
 @pytest.mark.parametrize(
@@ -104,7 +104,7 @@ def test_phrase_shown_to_the_model_stops_at_punctuation() -> None:
     [
         ("two people were wounded when a bomb exploded", ["injured"]),
         ("killing four people and wounding 12 others", ["killed", "injured"]),
-        ("at least 52 people, including three women, died", ["killed", "killed"]),
+        ("at least 38 villagers, including two nurses, died", ["killed", "killed"]),
         ("Police arrested 40 protesters", ["captured"]),
         ("forcing 3,000 families to flee", ["displaced"]),
         ("at least eight rockets hit the town", [None]),
@@ -117,16 +117,16 @@ def test_the_outcome_is_read_next_to_the_figure(text: str, outcomes: list[str | 
 @pytest.mark.parametrize(
     ("sentence", "figure", "background"),
     [
-        ("More than 8,000 people were killed in Burkina Faso last year, ACLED estimates.", "8,000", True),
-        ("The fighting this year has killed more than 3,000 people.", "3,000", True),
-        ("Since the coup, the committee says more than 100 protesters have been killed.", "100", True),
-        ("Gangs have abducted hundreds of pupils since 2014, when militants seized 276 girls.", "276", True),
-        ("The attack came two weeks after gunmen killed at least 25 people in a mosque.", "25", True),
-        ("Thousands of civilians have been killed and hundreds of thousands have fled.", "Thousands", True),
-        ("More than 50 activists had been arrested across Dhaka since Saturday.", "50", False),
+        ("More than 6,500 people were killed in Ruritania last year, a monitor estimates.", "6,500", True),
+        ("Upland fighting this year has killed at least 4,200 herders.", "4,200", True),
+        ("Since the election, the union says more than 90 strikers have been killed.", "90", True),
+        ("Bandits have abducted hundreds of pupils since 2016, when raiders seized 143 boys.", "143", True),
+        ("The ambush came three weeks after raiders killed at least 17 people in a market.", "17", True),
+        ("Thousands of men have been killed here and hundreds of thousands have fled.", "Thousands", True),
+        ("More than 70 students had been detained across Lagos since Sunday.", "70", False),
         ("Four people were killed on Tuesday, bringing the toll this year to 300.", "Four", False),
         ("Four people were killed on Tuesday, bringing the toll this year to 300.", "300", True),
-        ("At least 52 people were killed during the day, the Observatory said.", "52", False),
+        ("At least 38 people were killed during the night, the coast guard said.", "38", False),
     ],
 )
 def test_background_totals_are_told_apart(sentence: str, figure: str, background: bool) -> None:
@@ -135,33 +135,33 @@ def test_background_totals_are_told_apart(sentence: str, figure: str, background
 
 
 def test_idioms_and_uncounted_amounts_are_not_figures() -> None:
-    assert find_quantities("making it one of the deadliest conflicts") == []
-    assert find_quantities("It did not say how many of its fighters died") == []
-    assert find_quantities("many of the wounded were in a critical condition") == []
+    assert find_quantities("making it one of the worst droughts on record") == []
+    assert find_quantities("The ministry would not say how many of its sailors drowned") == []
+    assert find_quantities("many of the injured are still in hospital") == []
 
 
 def test_people_freed_or_escaped_were_not_harmed() -> None:
-    text = "The kidnappers freed three elderly men, while between 20 and 30 students escaped."
+    text = "The captors freed two sick women, while between 15 and 25 pupils escaped."
     assert [outcome_near(text, q, 0, len(text)) for q in find_quantities(text)] == ["unharmed", "unharmed"]
 
 
 @pytest.mark.parametrize(
     ("text", "outcomes"),
     [
-        ("He said four soldiers were killed and seven others were wounded.", ["killed", "injured"]),
-        ("Russian forces shelled the town, killing three civilians and wounding 11.", ["killed", "injured"]),
-        ("The principal said 121 students and one teacher were missing.", ["missing", "missing"]),
-        ("at least 52 people were killed, among them at least 21 rebels and three women", ["killed"] * 3),
+        ("She said five guards were killed and nine others were wounded.", ["killed", "injured"]),
+        ("Rebel artillery pounded the port, killing two fishermen and wounding 14.", ["killed", "injured"]),
+        ("The warden said 47 hikers and one guide were missing.", ["missing", "missing"]),
+        ("at least 38 people were killed, among them at least 16 miners and two children", ["killed"] * 3),
         (
-            "Its fighters had killed 12 soldiers and seized weapons and two military vehicles.",
+            "The rebels had killed 14 policemen and seized rifles and three patrol boats.",
             ["killed", None],
         ),
         (
-            "killing at least seven people, a group said, as tens of thousands took to the streets",
+            "killing at least five people, a charity said, as tens of thousands marched on the capital",
             ["killed", None],
         ),
-        ("Our forces killed 30 terrorists and the rest fled towards the river", ["killed"]),
-        ("more than 50 of its leaders and activists had been arrested", ["captured"]),
+        ("Our units killed 24 insurgents and the rest fled into the hills", ["killed"]),
+        ("more than 60 of its organisers and members had been arrested", ["captured"]),
     ],
 )
 def test_the_outcome_belongs_to_the_figure_s_own_clause(text: str, outcomes: list[str | None]) -> None:

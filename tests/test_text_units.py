@@ -26,9 +26,9 @@ def test_sentences_cover_the_text_exactly() -> None:
 
 
 def test_a_word_hyphenated_across_a_line_stays_in_one_sentence() -> None:
-    text = "He said that giving “a certain morale-\nboosting value,” the town matters. Next one."
+    text = "She said that adding “a rather long-\nlasting effect,” the dam matters. Next one."
     assert [s.text for s in split_sentences(text)] == [
-        "He said that giving “a certain morale-\nboosting value,” the town matters.",
+        "She said that adding “a rather long-\nlasting effect,” the dam matters.",
         "Next one.",
     ]
 
@@ -45,9 +45,9 @@ def test_threads_splitting_at_once_each_get_their_own_sentences() -> None:
 
 
 def test_quotations_of_three_words_or_more() -> None:
-    text = 'State TV said 70 “terrorists” died. "We struck from several fronts," one soldier said.'
+    text = 'State TV said 30 “bandits” died. "We came in from the hills," one ranger said.'
     (quote,) = find_quotations(text)
-    assert quote.text == "We struck from several fronts"
+    assert quote.text == "We came in from the hills"
     assert text[quote.start : quote.end] == quote.text
 
 
@@ -55,24 +55,24 @@ def test_quotations_of_three_words_or_more() -> None:
     ("text", "claim", "source"),
     [
         (
-            '"We struck from several fronts," one soldier told state television.',
-            "We struck from several fronts",
-            "one soldier",
+            '"We came in from the hills," one ranger told local radio.',
+            "We came in from the hills",
+            "one ranger",
         ),
         (
-            '"It is not acceptable," said Salim al-Muslit, a member of the coalition.',
-            "It is not acceptable",
-            "Salim al-Muslit",
+            '"We will not sign it," said Marta Kovane, a member of the farmers\' union.',
+            "We will not sign it",
+            "Marta Kovane",
         ),
         (
-            "Syrian state television said 70 people were killed, while activists said 52 died.",
-            "70",
-            "Syrian state television",
+            "Pelan state radio said 45 people were killed, while medics said 31 died.",
+            "45",
+            "Pelan state radio",
         ),
         (
-            "Syrian state television said 70 people were killed, while activists said 52 died.",
-            "52",
-            "activists",
+            "Pelan state radio said 45 people were killed, while medics said 31 died.",
+            "31",
+            "medics",
         ),
         ("At least 12 people died, according to the health ministry.", "12", "the health ministry"),
         (
@@ -81,9 +81,9 @@ def test_quotations_of_three_words_or_more() -> None:
             "Elias Hanna",
         ),
         (
-            "The Observatory reported strikes, and said that at least 52 people were killed.",
-            "52",
-            "The Observatory",
+            "The relief agency reported landslides, and said that at least 19 porters were killed.",
+            "19",
+            "The relief agency",
         ),
         (
             'Rami Abdel Rahman told AFP the army advanced. "The province will fall," he said.',
@@ -118,7 +118,7 @@ def test_seed_candidates() -> None:
 
 def test_the_dateline_is_the_publication_s_date_not_the_event_s() -> None:
     doc = analyse(
-        make_article("KABUL, Jan 11 (AFP) — A bomber struck on Wednesday afternoon, officials said.")
+        make_article("HERAT, Feb 9 (AFP) — A bomber struck on Wednesday afternoon, officials said.")
     )
     assert [d.mention.text for d in doc.dates] == ["Wednesday afternoon"]
 
@@ -136,7 +136,7 @@ def test_the_dateline_is_the_publication_s_date_not_the_event_s() -> None:
             ("abduction_forced_disappearance", "hostage"),
         ),
         (
-            "The two sides signed a ceasefire agreement in Doha on Saturday.",
+            "The two parties signed a ceasefire agreement at talks in Oslo on Friday.",
             ("agreement", "signed a ceasefire agreement"),
         ),
         ("MOGADISHU, March 12 — Troops fought militants near the town.", ("armed_clash", "fought")),
