@@ -133,7 +133,7 @@ BACKGROUND_CUES = (
     r"\bso\s+far\b",
     r"\bin\s+total\b",
     r"\b(?:days?|weeks?|months?|years?)\s+(?:after|before|earlier|ago)\b",
-    r"\b(?:war|conflict|insurgency|fighting)\s+(?:this\s+year\s+)?(?:has|have)\s+killed\b",
+    r"\b(?:war|conflict|insurgency|fighting)\s+(?:has|have)\s+killed\b",
 )
 """Pattern templates (``{weekdays}``, ``{months}`` filled from the lists above): a clause with
 one of these gives a total over time or for another event, not a count of the event reported."""
