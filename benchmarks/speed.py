@@ -11,7 +11,8 @@ real stories of the eval's dev split. One process, one model instance, two passe
    (the shared prefix it reused).
 
 Prints a table and the median ratio of pipeline seconds to floor seconds. ``--lengths`` adds
-how the time grows with length: one article, then 2, 4 and 8 stories joined into one text.
+how the time grows with length: one article, then 2, 4 and 8 stories joined into one text
+(``--lengths-only`` skips the table; ``--times 16`` chooses the multiples).
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ from typing import Any
 from openai.types.chat import ChatCompletion
 
 from summarizer.core.config import Settings
+from summarizer.model.extraction import windows
 from summarizer.model.interface import Transport
 from summarizer.model.prompting import render
 from summarizer.model.transports import load_llama, local_model_file, local_threads, open_model
 from summarizer.pipeline import Summarizer
+from summarizer.records.contract import spans_mismatching
 from summarizer.text.document import analyse
 from summarizer.text.ingest import Article, make_article, read_article
 
@@ -118,6 +121,10 @@ def main() -> None:
     parser.add_argument("files", nargs="*")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--lengths", action="store_true", help="also time 1x, 2x, 4x and 8x an article")
+    parser.add_argument("--lengths-only", action="store_true", help="only the growth with length")
+    parser.add_argument(
+        "--times", type=int, nargs="+", default=[1, 2, 4, 8], help="how many stories to join (with --lengths)"
+    )
     options = parser.parse_args()
     threads = {"threads": options.threads} if options.threads else {}
     settings = Settings(**threads, response_cache=False)  # time the model, not the cache
@@ -127,6 +134,9 @@ def main() -> None:
     summarizer = Summarizer(settings, model=open_model(settings, wrap=meter.around))
     print(f"model ready in {time.perf_counter() - started:.1f} s, {local_threads(settings)} threads")
     chosen = articles(options.files)
+    if options.lengths_only:
+        lengths(summarizer, chosen, options.times)
+        return
     floors = {a.id: floor_seconds(meter, a) for a in chosen}
     header = ("article", "words", "pipeline", "floor", "ratio", "calls", "prompt", "reused", "answer")
     print(f"{header[0]:<30}" + "".join(f"{h:>10}" for h in header[1:]))
@@ -151,19 +161,27 @@ def main() -> None:
         print(f"{article.id[:30]:<30}" + "".join(f"{v:>10}" for v in row), flush=True)
     print(f"median ratio {statistics.median(ratios):.2f} over {len(ratios)} articles")
     if options.lengths:
-        lengths(summarizer, chosen)
+        lengths(summarizer, chosen, options.times)
 
 
-def lengths(summarizer: Summarizer, chosen: list[Article]) -> None:
-    """Seconds for one story, then 2, 4 and 8 stories joined: how the time grows with length."""
+def lengths(summarizer: Summarizer, chosen: list[Article], multiples: list[int]) -> None:
+    """Seconds for one story, then 2, 4 and 8 stories joined: how the time grows with length,
+    and how many windows a text too long for one prompt is read in."""
     stories = [a.text for a in chosen]
-    for times in (1, 2, 4, 8):
-        text = "\n\n".join(stories[i % len(stories)] for i in range(times))
+    for times in multiples:
+        article = make_article("\n\n".join(stories[i % len(stories)] for i in range(times)), id=f"x{times}")
+        parts = len(windows(analyse(article), summarizer.model))
         began = time.perf_counter()
-        record = summarizer.summarize(make_article(text, id=f"x{times}"))
+        record = summarizer.summarize(article)
         seconds = time.perf_counter() - began
-        words, calls, events = len(text.split()), record.usage.calls, len(record.events)
-        print(f"{times}x: {words} words, {seconds:.1f} s, {calls} calls, {events} events")
+        words, calls, events = len(article.text.split()), record.usage.calls, len(record.events)
+        claims = sum(len(e.casualties) for e in record.events)
+        wrong = len(spans_mismatching(record, article.text))
+        print(
+            f"{times}x: {words} words, {parts} window(s), {seconds:.1f} s, {calls} calls, "
+            f"{events} events, {claims} casualty claims, {wrong} spans not the text's",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

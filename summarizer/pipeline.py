@@ -16,13 +16,14 @@ from typing import Any
 
 from summarizer.core.config import Settings
 from summarizer.core.errors import InternalError, SummarizerError
-from summarizer.grounding.validator import ReaskBudget, ground
+from summarizer.grounding.validator import Corrector, ReaskBudget, ground
 from summarizer.model.drafts import SelfTestDraft
-from summarizer.model.extraction import ask_corrections, extract
+from summarizer.model.extraction import ask_corrections, extract, windows
 from summarizer.model.interface import CallUsage, StructuredModel, check_deadline
 from summarizer.model.prompting import prompt_version, render
 from summarizer.model.transports import model_name
 from summarizer.parsing.events import build_events
+from summarizer.parsing.windows import merge_windows
 from summarizer.records.contract import SCHEMA_VERSION, ArticleMeta, ArticleSummary, Usage
 from summarizer.text.document import analyse
 from summarizer.text.ingest import Article, make_article
@@ -66,14 +67,25 @@ class Summarizer:
         doc = analyse(article)
         check_deadline()
         usage = CallUsage()
-        drafts = extract(doc, model, usage)
-        check_deadline()
-        events, problems = build_events(doc, drafts)
+        parts = windows(doc, model)
+        corrector: Corrector | None = None
+        if len(parts) == 1:
+            drafts = extract(doc, model, usage)
+            check_deadline()
+            events, problems = build_events(doc, drafts)
+            corrector = partial(ask_corrections, doc, model, usage)
+        else:
+            log.info("article %s read in %d windows", article.id, len(parts))
+            read = []
+            for part in parts:
+                read.append(build_events(part, extract(part, model, usage)))
+                check_deadline()
+            events, problems = merge_windows(read)
         events, rejected, grounding = ground(
             doc,
             events,
             problems,
-            corrector=partial(ask_corrections, doc, model, usage),
+            corrector=corrector,
             budget=ReaskBudget(self.settings.reask_rounds, self.settings.reask_tokens),
         )
         return ArticleSummary(

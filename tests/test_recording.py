@@ -76,3 +76,19 @@ def test_live_seconds_are_the_calls_own_time_and_unknown_when_a_call_was_never_t
     partial.path.write_text(json.dumps(stored), encoding="utf-8")
     untimed = record(tmp_path, IDENTITY, ["events?", "quotes?"], model)
     assert untimed.seconds is None
+
+
+def test_a_replay_counts_tokens_as_the_recorded_run_did(tmp_path: Path) -> None:
+    """Token counts decide how an article is cut into questions; a replay loads no tokenizer,
+    so it must take the recorded run's counts, not its own estimate."""
+    live = CachingTransport(CountingModel(), "through")
+    live.cassette = Cassette.open(tmp_path, "a", IDENTITY, ARTICLE, "through")
+    assert live.counting(len)("four") == 4
+    assert ask(live, "q") == "q"
+    live.cassette.save(seconds=1.0)
+
+    replay = CachingTransport(None, "replay")
+    replay.cassette = Cassette.open(tmp_path, "a", IDENTITY, ARTICLE, "replay")
+    estimate = replay.counting(lambda text: 1000)
+    assert estimate("four") == 4, "the recorded count"
+    assert estimate("an unrecorded text") == 1000, "anything else: the estimate"

@@ -59,6 +59,7 @@ def run_eval(
         model = offline_model(settings, transport)
     else:
         model = open_model(settings, wrap=transport.around)
+    model.count_tokens = transport.counting(model.count_tokens)
     summarizer = Summarizer(settings, model=model)
     runs = []
     for fixture in fixtures:

@@ -117,9 +117,9 @@ class QuoteDraft(_Draft):
     speaker: str = Field(max_length=60, description="who said it, as named in the article")
 
 
-def events_model(sentence_count: int, date_keys: list[str]) -> type[EventsDraft]:
-    """EventsDraft whose sentence numbers and date keys are limited to this article's."""
-    numbers = _literal(list(range(1, sentence_count + 1)))
+def events_model(sentence_numbers: list[int], date_keys: list[str]) -> type[EventsDraft]:
+    """EventsDraft whose sentence numbers and date keys are limited to those the model is shown."""
+    numbers = _literal(sentence_numbers)
     dates = _literal([*date_keys, NO_DATE])
     event = create_model(
         "EventDraft",

@@ -8,7 +8,7 @@ program) is not asked at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar, cast
 
 from pydantic import BaseModel
@@ -30,10 +30,15 @@ from summarizer.model.drafts import (
     keyed_model,
 )
 from summarizer.model.interface import CallUsage, StructuredModel
-from summarizer.model.prompting import article_messages
-from summarizer.text.document import Document
+from summarizer.model.prompting import Messages, article_messages
+from summarizer.text.document import Document, FigureCandidate, QuoteCandidate
 
 FIGURE_BATCH = 10
+WINDOW_WORDS = 2000
+"""Words per window of an article too long for one prompt: about 2,800 tokens of text, which
+with the instructions and a question's candidates fits the default 8,192-token context with
+room to spare (an article of up to about 4,000 words is read in one prompt)."""
+WINDOW_OVERLAP = 2
 QUOTE_BATCH = 12
 EVENTS_MAX_TOKENS = 800
 UNNAMED_ACTORS_TOKENS = 160
@@ -47,13 +52,15 @@ C = TypeVar("C")
 
 
 def extract(doc: Document, model: StructuredModel, usage: CallUsage) -> Drafts:
+    """The four questions about one prompt's worth of the article: all of it, or a window."""
     check_fits(doc, model)
+    messages, max_tokens = _events_question(doc)
     events = _ask(
         model,
         usage,
-        article_messages(doc, "events.j2", dates=doc.dates, hints=doc.type_hints),
-        events_model(len(doc.sentences), [d.key for d in doc.dates]),
-        EVENTS_MAX_TOKENS,
+        messages,
+        events_model([s.number for s in doc.visible], [d.key for d in doc.dates]),
+        max_tokens,
     )
     figures = _ask_figures(doc, model, usage)
     entities = _ask_entities(doc, model, usage)
@@ -61,47 +68,76 @@ def extract(doc: Document, model: StructuredModel, usage: CallUsage) -> Drafts:
     return Drafts(events=events, figures=figures, entities=entities, quotes=quotes)
 
 
+def _events_question(doc: Document) -> tuple[Messages, int]:
+    return article_messages(doc, "events.j2", dates=doc.dates, hints=doc.type_hints), EVENTS_MAX_TOKENS
+
+
+def _entities_question(doc: Document) -> tuple[Messages, int]:
+    names = doc.asked_names
+    messages = article_messages(doc, "entities.j2", names=names)
+    return messages, UNNAMED_ACTORS_TOKENS + _PER_NAME_TOKENS * len(names)
+
+
+def _figure_questions(
+    doc: Document, model: StructuredModel
+) -> Iterator[tuple[Sequence[FigureCandidate], Messages, int]]:
+    def question(batch: Sequence[FigureCandidate]) -> tuple[Messages, int]:
+        return article_messages(doc, "figures.j2", figures=batch), 32 + _PER_FIGURE_TOKENS * len(batch)
+
+    for batch in _batches(doc.figures, FIGURE_BATCH):
+        yield from _fitting(batch, question, model)
+
+
+def _quote_questions(
+    doc: Document, model: StructuredModel
+) -> Iterator[tuple[Sequence[QuoteCandidate], Messages, int]]:
+    """Only quotes whose speaker the program could not read from the reporting frame."""
+
+    def question(batch: Sequence[QuoteCandidate]) -> tuple[Messages, int]:
+        return article_messages(doc, "quotes.j2", quotes=batch), 32 + _PER_QUOTE_TOKENS * len(batch)
+
+    for batch in _batches([q for q in doc.quotes if q.source is None], QUOTE_BATCH):
+        yield from _fitting(batch, question, model)
+
+
+def _fitting(
+    batch: Sequence[C], question: Callable[[Sequence[C]], tuple[Messages, int]], model: StructuredModel
+) -> Iterator[tuple[Sequence[C], Messages, int]]:
+    """The batch as one question, or halves of it while the question does not fit: a question
+    repeats each candidate's sentence, and a long sentence full of figures (a list of towns
+    and tolls) can overflow the context on its own. A single candidate is asked as it is
+    (`check_fits` refuses it if it cannot fit)."""
+    messages, answer = question(batch)
+    if len(batch) == 1 or _prompt_tokens(messages, model) + answer <= model.context_window:
+        yield batch, messages, answer
+        return
+    half = len(batch) // 2
+    yield from _fitting(batch[:half], question, model)
+    yield from _fitting(batch[half:], question, model)
+
+
 def _ask_entities(doc: Document, model: StructuredModel, usage: CallUsage) -> EntitiesDraft:
-    keys = [n.key for n in doc.names]
-    answer = _ask(
-        model,
-        usage,
-        article_messages(doc, "entities.j2", names=doc.names),
-        entities_model(keys),
-        UNNAMED_ACTORS_TOKENS + _PER_NAME_TOKENS * len(keys),
-    )
+    keys = [n.key for n in doc.asked_names]
+    messages, max_tokens = _entities_question(doc)
+    answer = _ask(model, usage, messages, entities_model(keys), max_tokens)
     others = cast(list[ActorDraft], answer.others)  # type: ignore[attr-defined]
     return EntitiesDraft(names=keyed_items(answer, keys, NameDraft), actors=others)
 
 
 def _ask_figures(doc: Document, model: StructuredModel, usage: CallUsage) -> dict[str, FigureDraft]:
     figures: dict[str, FigureDraft] = {}
-    for batch in _batches(doc.figures, FIGURE_BATCH):
+    for batch, messages, max_tokens in _figure_questions(doc, model):
         keys = [f.key for f in batch]
-        answer = _ask(
-            model,
-            usage,
-            article_messages(doc, "figures.j2", figures=batch),
-            keyed_model("Figures", keys, FigureDraft),
-            32 + _PER_FIGURE_TOKENS * len(batch),
-        )
+        answer = _ask(model, usage, messages, keyed_model("Figures", keys, FigureDraft), max_tokens)
         figures.update(keyed_items(answer, keys, FigureDraft))
     return figures
 
 
 def _ask_quotes(doc: Document, model: StructuredModel, usage: CallUsage) -> dict[str, QuoteDraft]:
-    """Only quotes whose speaker the program could not read from the reporting frame."""
     quotes: dict[str, QuoteDraft] = {}
-    unattributed = [q for q in doc.quotes if q.source is None]
-    for batch in _batches(unattributed, QUOTE_BATCH):
+    for batch, messages, max_tokens in _quote_questions(doc, model):
         keys = [q.key for q in batch]
-        answer = _ask(
-            model,
-            usage,
-            article_messages(doc, "quotes.j2", quotes=batch),
-            keyed_model("Quotes", keys, QuoteDraft),
-            32 + _PER_QUOTE_TOKENS * len(batch),
-        )
+        answer = _ask(model, usage, messages, keyed_model("Quotes", keys, QuoteDraft), max_tokens)
         quotes.update(keyed_items(answer, keys, QuoteDraft))
     return quotes
 
@@ -124,17 +160,70 @@ def ask_corrections(
     return [corrected[k].value for k in keys], usage.completion_tokens - cost_before
 
 
+def windows(doc: Document, model: StructuredModel) -> list[Document]:
+    """The article as one prompt when every question about it fits the model's context;
+    otherwise sentence-aligned windows of at most `WINDOW_WORDS` words, each starting
+    `WINDOW_OVERLAP` sentences before the one before it ended, so that a figure whose source is
+    named in the sentence before keeps it. Offsets, sentence numbers and keys stay the
+    article's, so every window's answers place exactly in the whole text."""
+    if _needed_tokens(doc, model) <= model.context_window:
+        return [doc]
+    found: list[Document] = []
+    first = 1
+    while True:
+        window = _widest_window(doc, model, first)
+        found.append(window)
+        assert window.shown is not None
+        last = window.shown[1]
+        if last == len(doc.sentences):
+            return found
+        first = max(first + 1, last - WINDOW_OVERLAP + 1)
+
+
+def _widest_window(doc: Document, model: StructuredModel, first: int) -> Document:
+    """From sentence ``first``, up to `WINDOW_WORDS` words, narrowed while a question does not
+    fit (a stretch dense with figures or names), down to one sentence, which must fit."""
+    last, words = first, 0
+    while last <= len(doc.sentences):
+        more = len(doc.sentence(last).text.split())
+        if words and words + more > WINDOW_WORDS:
+            break
+        words += more
+        last += 1
+    last -= 1
+    while last > first and _needed_tokens(doc.window(first, last), model) > model.context_window:
+        last = first + (last - first) * 3 // 4
+    window = doc.window(first, last)
+    check_fits(window, model)
+    return window
+
+
 def check_fits(doc: Document, model: StructuredModel) -> None:
-    """Refuse an article the model's context cannot hold, naming the limit, before any call."""
-    messages = article_messages(doc, "figures.j2", figures=doc.figures[:FIGURE_BATCH])
-    prompt = sum(model.count_tokens(m["content"]) for m in messages) + 32
-    needed = prompt + max(EVENTS_MAX_TOKENS, 32 + _PER_FIGURE_TOKENS * FIGURE_BATCH)
+    """Refuse a prompt the model's context cannot hold, naming the limit, before any call."""
+    needed = _needed_tokens(doc, model)
     if needed > model.context_window:
         raise InputError(
-            f"{doc.article.origin}: too long for the model: the prompt is about {prompt} tokens "
-            f"and with its answer needs {needed}, over the {model.context_window}-token context "
-            "window (raise --context-window, or split the article)"
+            f"{doc.article.origin}: too long for the model: one sentence's question with its "
+            f"answer needs about {needed} tokens, over the {model.context_window}-token context "
+            "window (raise --context-window)"
         )
+
+
+def _needed_tokens(doc: Document, model: StructuredModel) -> int:
+    """The most any question about ``doc`` needs: its prompt, a margin for the chat template,
+    and the longest answer it allows."""
+    questions = [
+        _events_question(doc),
+        _entities_question(doc),
+        *((m, t) for _, m, t in _figure_questions(doc, model)),
+        *((m, t) for _, m, t in _quote_questions(doc, model)),
+    ]
+    return max(_prompt_tokens(messages, model) + answer for messages, answer in questions)
+
+
+def _prompt_tokens(messages: Messages, model: StructuredModel) -> int:
+    """The messages' tokens and a margin for the chat template's own."""
+    return sum(model.count_tokens(m["content"]) for m in messages) + 32
 
 
 def _ask(

@@ -67,7 +67,7 @@ def article_messages(doc: Document, question: str, **variables: Any) -> Messages
     """System text, then the numbered article, then one question: the shared-prefix layout."""
     article = render(
         "article.j2",
-        sentences=doc.sentences,
+        sentences=doc.visible,
         title=doc.article.title,
         published=doc.article.published.isoformat() if doc.article.published else None,
     )

@@ -4,7 +4,9 @@ One file per article, named after the fixture and a key over what shapes the mod
 besides the prompt: provider, model, schema version, generation parameters and the article's
 hash. Inside, each response is filed under the hash of the exact request that produced it, so a
 replay returns what the real model said to that very prompt, and any change that alters a
-prompt shows up as a miss instead of a silently stale answer. The prompt version stays out of
+prompt shows up as a miss instead of a silently stale answer. The model's token counts are
+recorded too: they decide how an article is cut into questions (batches, windows), and a
+replay that loads no model must cut it the same way. The prompt version stays out of
 the file key on purpose: a change to one question's template then re-asks only that question,
 and the answers to the untouched questions are kept.
 """
@@ -16,6 +18,7 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -52,6 +55,8 @@ class Cassette:
     identity: dict[str, Any]
     fixture: str
     calls: list[dict[str, Any]] = field(default_factory=list)
+    tokens: dict[str, int] = field(default_factory=dict)
+    """Token counts by the hash of the text counted."""
     seconds: float | None = None
     replayed: int = 0
     recorded: int = 0
@@ -65,6 +70,7 @@ class Cassette:
         if mode != "live" and path.is_file():
             stored = json.loads(path.read_text(encoding="utf-8"))
             cassette.calls, cassette.seconds = stored["calls"], stored.get("seconds")
+            cassette.tokens = stored.get("tokens", {})
         return cassette
 
     def take(self, key: str) -> ChatCompletion | None:
@@ -98,7 +104,7 @@ class Cassette:
         if self.recorded:
             self.seconds = seconds if self.recorded == len(used) else _summed_seconds(used)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        body = {"identity": self.identity, "seconds": self.seconds, "calls": used}
+        body = {"identity": self.identity, "seconds": self.seconds, "calls": used, "tokens": self.tokens}
         self.path.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         ours = re.compile(re.escape(self.fixture) + r"\.[0-9a-f]{16}\.json")
         for stale in self.path.parent.glob(f"{glob.escape(self.fixture)}.*.json"):
@@ -128,6 +134,20 @@ class CachingTransport:
         """Put the real transport behind this one (a `Wrap` for `open_model`)."""
         self.inner = inner
         return self
+
+    def counting(self, count: Callable[[str], int]) -> Callable[[str], int]:
+        """A token counter that answers from the cassette when it can, else counts with
+        ``count`` and records the answer (replay passes the loaded-nothing estimate)."""
+
+        def counted(text: str) -> int:
+            assert self.cassette is not None, "no cassette loaded"
+            key = hashlib.sha256(text.encode()).hexdigest()[:24]
+            if self._mode != "live" and key in self.cassette.tokens:
+                return self.cassette.tokens[key]
+            self.cassette.tokens[key] = count(text)
+            return self.cassette.tokens[key]
+
+        return counted
 
     def __call__(self, **request: Any) -> ChatCompletion:
         assert self.cassette is not None, "no cassette loaded"

@@ -10,7 +10,7 @@ here is deterministic, so the same article always yields the same questions.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from summarizer.core.lexicon import (
     IMPERATIVES,
@@ -22,7 +22,7 @@ from summarizer.core.lexicon import (
 from summarizer.text.alignment import Alignment, TextIndex
 from summarizer.text.attribution import Source, source_of
 from summarizer.text.dates import DateMention, find_dates
-from summarizer.text.entities import NameCandidate, find_names
+from summarizer.text.entities import MAX_NAMES, NameCandidate, find_names
 from summarizer.text.figures import (
     Quantity,
     attribution_between,
@@ -99,6 +99,40 @@ class Document:
     untrusted_words: frozenset[str] = frozenset()
     """Words that only such sentences (or a title that speaks to the model) use: a free-text
     value with one of them repeats the instructions, not the reporting."""
+    shown: tuple[int, int] | None = None
+    """The first and last sentence the model is shown when a long article is read in windows;
+    offsets, sentence numbers and candidate keys stay the whole article's."""
+
+    @property
+    def visible(self) -> list[Sentence]:
+        """The sentences the model is shown: all of them, or this window's."""
+        if self.shown is None:
+            return self.sentences
+        first, last = self.shown
+        return self.sentences[first - 1 : last]
+
+    @property
+    def asked_names(self) -> list[NameCandidate]:
+        """The names the model is asked about: the first `MAX_NAMES` it is shown."""
+        return self.names[:MAX_NAMES]
+
+    def window(self, first: int, last: int) -> Document:
+        """The article seen through sentences ``first`` to ``last``: the same text, offsets and
+        keys, with only the candidates written in those sentences. The lead's type hints go
+        with the first window only, since they describe the lead."""
+
+        def inside(sentence: Sentence) -> bool:
+            return first <= sentence.number <= last
+
+        return replace(
+            self,
+            figures=[f for f in self.figures if inside(f.sentence)],
+            quotes=[q for q in self.quotes if inside(q.sentence)],
+            dates=[d for d in self.dates if inside(d.sentence)],
+            names=[n for n in self.names if any(first <= s <= last for s in n.sentence_numbers)],
+            type_hints=self.type_hints if first == 1 else [],
+            shown=(first, last),
+        )
 
     @property
     def trusted(self) -> list[Sentence]:

