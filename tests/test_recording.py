@@ -92,3 +92,20 @@ def test_a_replay_counts_tokens_as_the_recorded_run_did(tmp_path: Path) -> None:
     estimate = replay.counting(lambda text: 1000)
     assert estimate("four") == 4, "the recorded count"
     assert estimate("an unrecorded text") == 1000, "anything else: the estimate"
+
+
+def test_counts_taken_while_every_answer_replays_are_kept_and_estimates_never_are(tmp_path: Path) -> None:
+    record(tmp_path, IDENTITY, ["q"], CountingModel())  # a recording made before counts were kept
+    through = CachingTransport(CountingModel(), "through")
+    through.cassette = Cassette.open(tmp_path, "a", IDENTITY, ARTICLE, "through")
+    assert ask(through, "q") == "q"
+    through.counting(len)("five!")
+    assert through.cassette.recorded == 0
+    assert through.cassette.counted == 1, "so the eval saves the cassette"
+    through.cassette.save(seconds=1.0)
+
+    replay = CachingTransport(None, "replay")
+    replay.cassette = Cassette.open(tmp_path, "a", IDENTITY, ARTICLE, "replay")
+    assert replay.counting(lambda text: 1000)("five!") == 5
+    replay.counting(lambda text: 1000)("never counted by the model")
+    assert replay.cassette.counted == 0, "a replay's estimate is not filed as the model's count"

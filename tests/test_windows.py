@@ -122,14 +122,43 @@ def test_merging_keeps_what_the_overlap_read_twice_once_and_joins_the_same_event
     first = _event("Tarvel", "attack", [(12, 100), (40, 200)], quotes=(60,))
     again = _event("the town of Tarvel", "attack", [(40, 200), (90, 300)], quotes=(60, 95))
     elsewhere = _event("Mossgate", "armed_clash", [(120, 400)])
-    problem = Problem("events[1].locations[0]", "location", "Nowhere", "not_found", "not in the article")
-    events, problems = merge_windows([([first], []), ([again, elsewhere], [problem])])
+    claimant = Problem("events[0].casualties[1].claimant", "claimant", "a ghost", "not_found", "not there")
+    place = Problem("events[1].locations[0]", "location", "Nowhere", "not_found", "not in the article")
+    events, problems = merge_windows([([first], []), ([again, elsewhere], [claimant, place])])
     assert [e.locations[0].name for e in events] == ["Tarvel", "Mossgate"]
     assert [c.count_low for c in events[0].casualties] == [100, 200, 300]
     assert [q.evidence[0].start for q in events[0].quotes] == [60, 95]
     assert [loc.role for loc in events[0].locations] == ["primary"], "one primary place"
-    assert problems[0].path == "events[1].locations[0]"
-    assert problems[0].slot is None, "a window's refusal is final: no re-ask of an article this long"
+    paths = [p.path for p in problems]
+    assert paths == ["events[0]", "events[0].casualties.claimant", "events[1].locations[0]"]
+    assert problems[0].code == "repeated", "the second reading is recorded, not dropped silently"
+    assert all(p.slot is None for p in problems), "a window's refusal is final: no re-ask"
+
+
+def test_a_later_windows_main_event_without_a_place_joins_the_main_event() -> None:
+    first = _event("Tarvel", "attack", [(12, 100)])
+    placeless = _event("Tarvel", "armed_clash", [(300, 7)]).model_copy(update={"locations": []})
+    events, problems = merge_windows([([first], []), ([placeless], [])])
+    assert len(events) == 1
+    assert [c.count_low for c in events[0].casualties] == [100, 7]
+    assert [p.code for p in problems] == ["repeated"]
+
+
+def test_windows_always_advance_past_a_sentence_longer_than_the_rest(fake_settings: Settings) -> None:
+    short = " ".join(f"The council met on day {n} and nothing was decided." for n in range(200))
+    huge = "The report listed " + ", ".join(f"the village of Arden number {n}" for n in range(330)) + "."
+    text = f"{short} {huge} {short}"
+    doc = analyse(make_article(text, id="uneven"))
+    parts = windows(doc, open_model(fake_settings))
+    spans = [p.shown for p in parts if p.shown is not None]
+    assert spans[0][0] == 1
+    assert spans[-1][1] == len(doc.sentences)
+    for (first_a, last_a), (first_b, last_b) in itertools.pairwise(spans):
+        assert last_b > last_a, "every window reads at least one new sentence"
+        assert first_a < first_b <= last_a + 1, "no gap, and never the same start"
+        assert last_a - first_b + 1 <= WINDOW_OVERLAP, "a sentence is read again only as overlap"
+    for part, (low, high) in zip(parts, spans, strict=True):
+        assert all(low <= name.sentence.number <= high for name in part.names), "a name's sentence is shown"
 
 
 def _figure_requests(server: FakeOpenAIServer) -> list[dict[str, Any]]:

@@ -111,7 +111,7 @@ def _run_one(
         return run
     finally:
         run.seconds = time.perf_counter() - started
-        if cassette.recorded:
+        if cassette.recorded or cassette.counted:
             cassette.save(run.seconds)
     run.cached = cassette.fully_replayed
     run.live_seconds = cassette.seconds

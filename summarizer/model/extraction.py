@@ -163,39 +163,53 @@ def ask_corrections(
 def windows(doc: Document, model: StructuredModel) -> list[Document]:
     """The article as one prompt when every question about it fits the model's context;
     otherwise sentence-aligned windows of at most `WINDOW_WORDS` words, each starting
-    `WINDOW_OVERLAP` sentences before the one before it ended, so that a figure whose source is
-    named in the sentence before keeps it. Offsets, sentence numbers and keys stay the
-    article's, so every window's answers place exactly in the whole text."""
-    if _needed_tokens(doc, model) <= model.context_window:
+    `WINDOW_OVERLAP` sentences before the one before it ended (so that a figure whose source is
+    named in the sentence before keeps it) and always reaching past it. Where the overlap and
+    the next sentence cannot fit together, the window starts at the next sentence. Offsets,
+    sentence numbers and keys stay the article's, so every answer places exactly."""
+    if _fits(doc, model):
         return [doc]
     found: list[Document] = []
-    first = 1
-    while True:
-        window = _widest_window(doc, model, first)
-        found.append(window)
+    last = 0
+    while last < len(doc.sentences):
+        overlapping = _widest_window(doc, model, max(1, last - WINDOW_OVERLAP + 1), last + 1)
+        window = overlapping or _widest_window(doc, model, last + 1, last + 1)
+        assert window is not None
         assert window.shown is not None
+        found.append(window)
         last = window.shown[1]
-        if last == len(doc.sentences):
-            return found
-        first = max(first + 1, last - WINDOW_OVERLAP + 1)
+    return found
 
 
-def _widest_window(doc: Document, model: StructuredModel, first: int) -> Document:
-    """From sentence ``first``, up to `WINDOW_WORDS` words, narrowed while a question does not
-    fit (a stretch dense with figures or names), down to one sentence, which must fit."""
-    last, words = first, 0
-    while last <= len(doc.sentences):
-        more = len(doc.sentence(last).text.split())
-        if words and words + more > WINDOW_WORDS:
-            break
-        words += more
+def _widest_window(doc: Document, model: StructuredModel, first: int, reach: int) -> Document | None:
+    """From sentence ``first`` through at least sentence ``reach``, up to `WINDOW_WORDS` words,
+    narrowed while a question does not fit (a stretch dense with figures or names). None when
+    it starts before ``reach`` (an overlap) and ``first`` to ``reach`` is already over the
+    words or does not fit; a single sentence that cannot fit is refused (`check_fits`)."""
+
+    def words(number: int) -> int:
+        return len(doc.sentence(number).text.split())
+
+    if first < reach and sum(words(n) for n in range(first, reach + 1)) > WINDOW_WORDS:
+        return None  # the overlap would make a window of the next sentence too long
+    last, total = first, 0
+    while last <= len(doc.sentences) and (last <= reach or total + words(last) <= WINDOW_WORDS):
+        total += words(last)
         last += 1
     last -= 1
-    while last > first and _needed_tokens(doc.window(first, last), model) > model.context_window:
-        last = first + (last - first) * 3 // 4
+    while last > reach and not _fits(doc.window(first, last), model):
+        last = max(reach, first + (last - first) * 3 // 4)
     window = doc.window(first, last)
+    if _fits(window, model):
+        return window
+    if first < reach:
+        return None
     check_fits(window, model)
     return window
+
+
+def _fits(doc: Document, model: StructuredModel) -> bool:
+    return _needed_tokens(doc, model) <= model.context_window
 
 
 def check_fits(doc: Document, model: StructuredModel) -> None:
@@ -212,13 +226,16 @@ def check_fits(doc: Document, model: StructuredModel) -> None:
 def _needed_tokens(doc: Document, model: StructuredModel) -> int:
     """The most any question about ``doc`` needs: its prompt, a margin for the chat template,
     and the longest answer it allows."""
+    messages, answer = _events_question(doc)
+    needed = _prompt_tokens(messages, model) + answer
+    if needed > model.context_window:
+        return needed  # the whole text does not fit: no need to weigh the other questions
     questions = [
-        _events_question(doc),
         _entities_question(doc),
         *((m, t) for _, m, t in _figure_questions(doc, model)),
         *((m, t) for _, m, t in _quote_questions(doc, model)),
     ]
-    return max(_prompt_tokens(messages, model) + answer for messages, answer in questions)
+    return max([needed, *(_prompt_tokens(asked, model) + allowed for asked, allowed in questions)])
 
 
 def _prompt_tokens(messages: Messages, model: StructuredModel) -> int:

@@ -60,6 +60,9 @@ class Cassette:
     seconds: float | None = None
     replayed: int = 0
     recorded: int = 0
+    counted: int = 0
+    """Token counts taken afresh: a run whose answers all replayed still saves them."""
+    counts_used: set[str] = field(default_factory=set)
 
     @classmethod
     def open(
@@ -104,7 +107,8 @@ class Cassette:
         if self.recorded:
             self.seconds = seconds if self.recorded == len(used) else _summed_seconds(used)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        body = {"identity": self.identity, "seconds": self.seconds, "calls": used, "tokens": self.tokens}
+        tokens = {k: v for k, v in self.tokens.items() if k in self.counts_used}
+        body = {"identity": self.identity, "seconds": self.seconds, "calls": used, "tokens": tokens}
         self.path.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         ours = re.compile(re.escape(self.fixture) + r"\.[0-9a-f]{16}\.json")
         for stale in self.path.parent.glob(f"{glob.escape(self.fixture)}.*.json"):
@@ -142,10 +146,14 @@ class CachingTransport:
         def counted(text: str) -> int:
             assert self.cassette is not None, "no cassette loaded"
             key = hashlib.sha256(text.encode()).hexdigest()[:24]
+            self.cassette.counts_used.add(key)
             if self._mode != "live" and key in self.cassette.tokens:
                 return self.cassette.tokens[key]
-            self.cassette.tokens[key] = count(text)
-            return self.cassette.tokens[key]
+            counted = count(text)
+            if self._mode != "replay":  # an estimate is never filed as the model's count
+                self.cassette.tokens[key] = counted
+                self.cassette.counted += 1
+            return counted
 
         return counted
 

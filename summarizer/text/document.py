@@ -118,7 +118,8 @@ class Document:
 
     def window(self, first: int, last: int) -> Document:
         """The article seen through sentences ``first`` to ``last``: the same text, offsets and
-        keys, with only the candidates written in those sentences. The lead's type hints go
+        keys, with only the candidates written in those sentences (a name placed at its first
+        sentence in the window, since the question names that sentence). The lead's type hints go
         with the first window only, since they describe the lead."""
 
         def inside(sentence: Sentence) -> bool:
@@ -129,7 +130,11 @@ class Document:
             figures=[f for f in self.figures if inside(f.sentence)],
             quotes=[q for q in self.quotes if inside(q.sentence)],
             dates=[d for d in self.dates if inside(d.sentence)],
-            names=[n for n in self.names if any(first <= s <= last for s in n.sentence_numbers)],
+            names=[
+                replace(n, sentence=self.sentence(min(shown)))
+                for n in self.names
+                if (shown := [s for s in n.sentence_numbers if first <= s <= last])
+            ],
             type_hints=self.type_hints if first == 1 else [],
             shown=(first, last),
         )
