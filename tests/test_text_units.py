@@ -11,7 +11,7 @@ from summarizer.text.attribution import source_of
 from summarizer.text.document import analyse
 from summarizer.text.ingest import make_article
 from summarizer.text.quotations import find_quotations
-from summarizer.text.sentences import split_sentences
+from summarizer.text.sentences import sentence_at, split_sentences
 from tests.conftest import seed_text
 
 
@@ -144,3 +144,12 @@ def test_the_dateline_is_the_publication_s_date_not_the_event_s() -> None:
 )
 def test_words_in_the_lead_are_offered_as_type_hints(lead: str, first_hint: tuple[str, str]) -> None:
     assert analyse(make_article(lead)).type_hints[0] == first_hint
+
+
+def test_the_sentence_at_an_offset_is_the_one_whose_span_holds_it_and_none_between() -> None:
+    text = "  The river rose on Monday.   Two bridges closed!\n\nResidents left.  "
+    sentences = split_sentences(text)
+    assert len(sentences) == 3
+    for offset in range(len(text) + 1):
+        holding = [s for s in sentences if s.start <= offset < s.end]
+        assert sentence_at(sentences, offset) == (holding[0] if holding else None), offset

@@ -52,8 +52,8 @@ C = TypeVar("C")
 
 
 def extract(doc: Document, model: StructuredModel, usage: CallUsage) -> Drafts:
-    """The four questions about one prompt's worth of the article: all of it, or a window."""
-    check_fits(doc, model)
+    """The four questions about one prompt's worth of the article: all of it, or a window, as
+    `windows` returned it (which has measured that every question fits)."""
     messages, max_tokens = _events_question(doc)
     events = _ask(
         model,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import functools
 import math
 import re
 import time
@@ -201,7 +202,9 @@ class StructuredModel:
         self.provider = provider
         self.model = model
         self.context_window = context_window
-        self.count_tokens = count_tokens
+        self.count_tokens: Callable[[str], int] = functools.lru_cache(maxsize=256)(count_tokens)
+        """Memoized: the same prompt is measured to choose windows and batches, then to check
+        that it fits; a count may be a round trip to the model process."""
         self._transport = transport
         self._settings = settings
         self._sleep = sleep

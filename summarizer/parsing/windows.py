@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from summarizer.core.types import Problem
+from summarizer.parsing.events import same_name
 from summarizer.records.contract import Casualty, Event
 from summarizer.text.names import names_agree
 
@@ -85,8 +86,7 @@ def _absorb(into: Event, other: Event) -> None:
     for place in other.locations:
         if not any(names_agree(place.name, x.name) for x in into.locations):
             into.locations.append(place.model_copy(update={"role": "mentioned"}))
-    folded = {" ".join(a.name.casefold().split()) for a in into.actors}
-    into.actors += [a for a in other.actors if " ".join(a.name.casefold().split()) not in folded]
+    into.actors += [a for a in other.actors if not any(same_name(a.name, x.name) for x in into.actors)]
 
 
 def _absorbed(event: Event, target: int, into: Event) -> Problem:

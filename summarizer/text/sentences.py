@@ -8,6 +8,7 @@ thing news text breaks it on (a word hyphenated across a line break).
 
 from __future__ import annotations
 
+import bisect
 import threading
 from dataclasses import dataclass
 
@@ -61,10 +62,10 @@ def split_sentences(text: str) -> list[Sentence]:
 
 
 def sentence_at(sentences: list[Sentence], offset: int) -> Sentence | None:
-    """The sentence containing a character offset, if any."""
-    for sentence in sentences:
-        if sentence.start <= offset < sentence.end:
-            return sentence
+    """The sentence containing a character offset, if any (sentences are in text order)."""
+    index = bisect.bisect_right(sentences, offset, key=lambda s: s.start) - 1
+    if index >= 0 and sentences[index].start <= offset < sentences[index].end:
+        return sentences[index]
     return None
 
 
