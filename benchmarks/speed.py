@@ -10,20 +10,24 @@ real stories of the eval's dev split. One process, one model instance, two passe
    with prompt tokens, answer tokens and the prompt tokens the model found already evaluated
    (the shared prefix it reused).
 
-Prints a table and the median ratio of pipeline seconds to floor seconds. ``--lengths`` adds
-how the time grows with length: one article, then 2, 4 and 8 stories joined into one text
-(``--lengths-only`` skips the table; ``--times 16`` chooses the multiples).
+Prints a table and the median ratio of pipeline seconds to floor seconds. ``--stock-sampler``
+measures the same with llama-cpp-python's own sampler chain, for the before and after of
+``summarizer.model.sampling``. ``--lengths`` adds how the time grows with length: one article,
+then 2, 4 and 8 stories joined into one text (``--lengths-only`` skips the table; ``--times 16``
+chooses the multiples).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import llama_cpp
 from openai.types.chat import ChatCompletion
 
 from summarizer.core.config import Settings
@@ -120,6 +124,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument(
+        "--stock-sampler",
+        action="store_true",
+        help="llama-cpp-python's own sampler chain instead of summarizer.model.sampling (the before)",
+    )
     parser.add_argument("--lengths", action="store_true", help="also time 1x, 2x, 4x and 8x an article")
     parser.add_argument("--lengths-only", action="store_true", help="only the growth with length")
     parser.add_argument(
@@ -129,10 +138,14 @@ def main() -> None:
     threads = {"threads": options.threads} if options.threads else {}
     settings = Settings(**threads, response_cache=False)  # time the model, not the cache
     loaded = load_llama(local_model_file(settings), settings.context_window, local_threads(settings))
+    if options.stock_sampler:
+        loaded.llama._init_sampler = functools.partial(llama_cpp.Llama._init_sampler, loaded.llama)
     meter = Meter(loaded.llama)
     started = time.perf_counter()
     summarizer = Summarizer(settings, model=open_model(settings, wrap=meter.around))
-    print(f"model ready in {time.perf_counter() - started:.1f} s, {local_threads(settings)} threads")
+    sampler = "stock" if options.stock_sampler else "greedy grammar"
+    ready = time.perf_counter() - started
+    print(f"model ready in {ready:.1f} s, {local_threads(settings)} threads, {sampler} sampler")
     chosen = articles(options.files)
     if options.lengths_only:
         lengths(summarizer, chosen, options.times)

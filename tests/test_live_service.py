@@ -38,7 +38,7 @@ def test_the_model_runs_in_a_child_process(service: Service) -> None:
         for pid in (int(p.parent.name) for p in Path("/proc").glob("[0-9]*/stat"))
         if pid != service.pid and _parent(pid) == service.pid
     ]
-    assert any(b"llama_cpp.server" in command for command in commands), commands
+    assert any(b"summarizer.model.llama_server" in command for command in commands), commands
 
 
 def _parent(pid: int) -> int | None:

@@ -2,17 +2,18 @@
 
 A model that runs in the service's own process takes the service down with it when it crashes
 and cannot be stopped when it hangs. So the service runs llama-cpp-python's own
-OpenAI-compatible server (``python -m llama_cpp.server``) as a child on a private loopback port
-and talks to it with the openai transport, streaming (so that a call whose caller is gone stops
-the generation too). `ModelChild` starts it, watches it (the process exiting, a health probe
-that goes unanswered, a call that a caller reports hung) and restarts it; callers wait for a
-restart within their own deadlines (`ModelChild.wait_ready`). The CLI and the library keep the
-model in process (`summarizer.model.transports`).
+OpenAI-compatible server, with the sampler the CLI uses (``python -m summarizer.model.llama_server``),
+as a child on a private loopback port and talks to it with the openai transport, streaming (so
+that a call whose caller is gone stops the generation too). `ModelChild` starts it, watches it
+(the process exiting, a health probe that goes unanswered, a call that a caller reports hung)
+and restarts it; callers wait for a restart within their own deadlines
+(`ModelChild.wait_ready`). The CLI and the library keep the model in process
+(`summarizer.model.transports`).
 
-The child can never outlive the service: it is started through a small guard that asks Linux
-to kill it when its parent dies (``PR_SET_PDEATHSIG``), even by SIGKILL, and the supervisor
-stops it when the service stops. What command runs is a `ChildSpec`, so tests and benchmarks
-can supervise a scripted server instead of the real one.
+The child can never outlive the service: it is started through a small guard that asks Linux to
+kill it when its parent dies (``PR_SET_PDEATHSIG``), even by SIGKILL, and the supervisor stops
+it when the service stops. What command runs is a `ChildSpec`, so tests and benchmarks can
+supervise a scripted server instead of the real one.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def llama_server_spec(settings: Settings) -> ChildSpec:
     def command(port: int) -> list[str]:
         threads = str(local_threads(settings))
         return [
-            sys.executable, "-m", "llama_cpp.server",
+            sys.executable, "-m", "summarizer.model.llama_server",
             "--model", str(local_model_file(settings)),
             "--model_alias", model_name(settings),
             "--host", "127.0.0.1", "--port", str(port),

@@ -2,7 +2,8 @@
 
 * ``local``: llama-cpp-python in this process. The model is loaded once per process and shared;
   calls to it are serialised (a llama context is not thread-safe). Output is constrained by
-  llama.cpp's JSON-schema grammar, which is what makes a small model's JSON parse.
+  llama.cpp's JSON-schema grammar, which is what makes a small model's JSON parse, through the
+  faster greedy sampler of ``sampling``.
 * ``openai``: any OpenAI-compatible endpoint. ``json_object`` style sends llama-cpp-python's
   ``{"type": "json_object", "schema": ...}``; the default standard ``json_schema`` style falls
   back to it once if the server rejects ``json_schema`` (llama-cpp-python's server does).
@@ -28,6 +29,7 @@ from summarizer.core.errors import ConfigError, SummarizerError, TransientModelE
 from summarizer.model.cache import CachedTransport, shared_cache
 from summarizer.model.files import EMBEDDED, ensure_model_file
 from summarizer.model.interface import StructuredModel, Transport, check_deadline, time_left
+from summarizer.model.sampling import llama_class
 
 _PASSED = ("messages", "temperature", "seed", "max_tokens")
 _LOCK_POLL = 0.1
@@ -49,10 +51,8 @@ def load_llama(path: Path, context_window: int, threads: int) -> _LoadedLlama:
     key = (str(path.resolve()), context_window, threads)
     with _LOAD_LOCK:
         if key not in _LOADED:
-            from llama_cpp import Llama
-
             try:
-                llama = Llama(
+                llama = llama_class()(
                     model_path=str(path),
                     n_ctx=context_window,
                     n_threads=threads,
