@@ -1,14 +1,15 @@
 """How long an article takes against the time the model needs to read it once.
 
 Run: ``python -m benchmarks.speed [FILE ...]`` (``make bench``). Defaults to the seeds and six
-real stories of the eval's dev split. One process, one model instance, two passes:
+real stories of the eval's dev split. One process, one model instance; per article:
 
-1. The floor, per article: one call that reads the numbered article (after the static
-   instructions, which every call shares and which are already in the model's cache) and
-   writes one token. This is what any tool must pay to read the text.
-2. The pipeline, per article, one after another as a user's batch would run: every call,
+1. The pipeline, per article, one after another as a user's batch would run: every call,
    with prompt tokens, answer tokens and the prompt tokens the model found already evaluated
    (the shared prefix it reused).
+2. Right after it, the floor: one call that reads the numbered article (after the static
+   instructions, which every call shares and which are already in the model's cache) and
+   writes one token. This is what any tool must pay to read the text. Measured next to its
+   pipeline run because this machine's speed drifts by a fifth and more within minutes.
 
 Prints a table and the median ratio of pipeline seconds to floor seconds. ``--stock-sampler``
 measures the same with llama-cpp-python's own sampler chain, for the before and after of
@@ -150,7 +151,6 @@ def main() -> None:
     if options.lengths_only:
         lengths(summarizer, chosen, options.times)
         return
-    floors = {a.id: floor_seconds(meter, a) for a in chosen}
     header = ("article", "words", "pipeline", "floor", "ratio", "calls", "prompt", "reused", "answer")
     print(f"{header[0]:<30}" + "".join(f"{h:>10}" for h in header[1:]))
     ratios = []
@@ -159,17 +159,19 @@ def main() -> None:
         began = time.perf_counter()
         summarizer.summarize(article)
         seconds = time.perf_counter() - began
-        ratio = seconds / floors[article.id]
+        calls = list(meter.calls)
+        floor = floor_seconds(meter, article)  # right after, so that the machine's drift hits both
+        ratio = seconds / floor
         ratios.append(ratio)
         row = (
             len(article.text.split()),
             f"{seconds:.1f}",
-            f"{floors[article.id]:.1f}",
+            f"{floor:.1f}",
             f"{ratio:.2f}",
-            len(meter.calls),
-            int(sum(c["prompt"] for c in meter.calls)),
-            int(sum(c["reused"] for c in meter.calls)),
-            int(sum(c["completion"] for c in meter.calls)),
+            len(calls),
+            int(sum(c["prompt"] for c in calls)),
+            int(sum(c["reused"] for c in calls)),
+            int(sum(c["completion"] for c in calls)),
         )
         print(f"{article.id[:30]:<30}" + "".join(f"{v:>10}" for v in row), flush=True)
     print(f"median ratio {statistics.median(ratios):.2f} over {len(ratios)} articles")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import llama_cpp
@@ -33,7 +32,7 @@ pytestmark = pytest.mark.live
 
 ARTICLE = (
     "Gunmen attacked a police post in the town of Kafr Nabl on Sunday, killing three officers "
-    "and wounding five, the regional governor said. \"They came at night,\" a resident told "
+    'and wounding five, the regional governor said. "They came at night," a resident told '
     "reporters. Two of the attackers were arrested on Monday, police said."
 )
 
@@ -44,12 +43,9 @@ def loaded() -> _LoadedLlama:
     return load_llama(local_model_file(settings), settings.context_window, local_threads(settings))
 
 
-@pytest.fixture
-def stock(loaded: _LoadedLlama, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """llama-cpp-python's own sampler chain for every call while the test asks."""
-    llama = loaded.llama
+def use_the_stock_sampler(llama: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """llama-cpp-python's own sampler chain for every call until the test ends."""
     monkeypatch.setattr(llama, "_init_sampler", functools.partial(llama_cpp.Llama._init_sampler, llama))
-    yield
 
 
 class Recorder:
@@ -78,11 +74,11 @@ def pipeline_calls(loaded: _LoadedLlama) -> list[tuple[dict[str, Any], str]]:
     return recorder.calls
 
 
-@pytest.mark.usefixtures("stock")
 def test_the_pipeline_questions_get_the_stock_samplers_answers(
-    loaded: _LoadedLlama, pipeline_calls: list[tuple[dict[str, Any], str]]
+    loaded: _LoadedLlama, pipeline_calls: list[tuple[dict[str, Any], str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert len(pipeline_calls) >= 3
+    use_the_stock_sampler(loaded.llama, monkeypatch)
     transport = LlamaTransport(loaded, timeout=600)
     for request, fast_answer in pipeline_calls:
         stock_answer = transport(**request).choices[0].message.content
@@ -114,6 +110,6 @@ def test_a_refused_best_token_is_replaced_by_the_stock_choice(
     sampler = llama._sampler
     assert isinstance(sampler, GreedyGrammarSampler)
     assert sampler.checked_every_token > 0
-    monkeypatch.setattr(llama, "_init_sampler", functools.partial(llama_cpp.Llama._init_sampler, llama))
+    use_the_stock_sampler(llama, monkeypatch)
     assert _ask_against_the_grain(llama) == fast
     assert json.loads(fast)["answer"] in {"zebra", "quokka", "heron"}
