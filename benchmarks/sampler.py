@@ -4,7 +4,8 @@ Run: ``python -m benchmarks.sampler [FILE ...]`` (defaults to the two seeds). Th
 drifts by a fifth and more between runs of ``benchmarks.speed``, so two separate runs cannot
 show a change of that size. This one runs the pipeline once to collect its questions, then asks
 each question again with both samplers, alternating, in one process: before each timed call
-the prompt is evaluated and cached (a call for one token), so only the answer is timed. It
+the whole prompt is evaluated afresh and cached (a call for one token), so both samplers start
+from the same numbers and only the answer is timed. It
 prints seconds per answer with each sampler, milliseconds per answer token, and whether every
 answer was the same text.
 """
@@ -77,6 +78,7 @@ def main() -> None:
         for order in (SAMPLERS, SAMPLERS[::-1]):
             for sampler in order:
                 llama._init_sampler = init["greedy grammar"]
+                llama.reset()  # both samplers start from the same state: the prompt read whole
                 transport(**{**request, "max_tokens": 1})
                 llama._init_sampler = init[sampler]
                 started = time.perf_counter()
