@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from summarizer.core.errors import InternalError
+
 _TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)])
 """llama.cpp's ``llama_token_data``: three 4-byte fields, no padding."""
 
@@ -36,7 +38,7 @@ class GreedyGrammarSampler:
             vocab, grammar._grammar.encode("utf-8"), grammar._root.encode("utf-8")
         )
         if not self._grammar:
-            raise ValueError("llama.cpp could not parse the JSON-schema grammar")
+            raise InternalError("llama.cpp could not parse the grammar made from an answer's schema")
         weakref.finalize(self, llama_cpp.llama_sampler_free, self._grammar)
         self._one = (llama_cpp.llama_token_data * 1)()
         self._every: np.ndarray[Any, Any] | None = None
