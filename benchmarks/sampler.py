@@ -39,10 +39,11 @@ SAMPLERS = ("stock", "greedy grammar")
 
 @dataclass
 class Collector:
-    """Wraps the model's transport and keeps every request the pipeline makes."""
+    """Wraps the model's transport and keeps every request the pipeline makes, and its answer."""
 
     inner: Transport | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
+    answers: list[ChatCompletion] = field(default_factory=list)
 
     def around(self, inner: Transport) -> Collector:
         self.inner = inner
@@ -51,7 +52,9 @@ class Collector:
     def __call__(self, **request: Any) -> ChatCompletion:
         assert self.inner is not None
         self.requests.append(request)
-        return self.inner(**request)
+        answer = self.inner(**request)
+        self.answers.append(answer)
+        return answer
 
 
 def main() -> None:

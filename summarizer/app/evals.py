@@ -25,7 +25,7 @@ from summarizer.model.recording import CachingTransport, Cassette, Mode
 from summarizer.model.transports import offline_model, open_model
 from summarizer.pipeline import Summarizer, output_identity
 from summarizer.records.contract import ArticleSummary
-from summarizer.text.ingest import make_article
+from summarizer.text.ingest import Article, make_article
 
 
 @dataclass(frozen=True)
@@ -96,10 +96,7 @@ def _run_one(
     identity: dict[str, Any],
     options: EvalOptions,
 ) -> ArticleRun:
-    meta = fixture.gold.article
-    article = make_article(
-        fixture.text, id=fixture.name, title=meta.title, source=meta.source, published=meta.published
-    )
+    article = fixture_article(fixture)
     cassette = Cassette.open(options.cache, fixture.name, identity, article.sha256, options.mode)
     transport.cassette = cassette
     run = ArticleRun(fixture)
@@ -120,6 +117,15 @@ def _run_one(
     run.record = record
     run.score = score_article(fixture.name, record, fixture.gold, fixture.text)
     return run
+
+
+def fixture_article(fixture: Fixture) -> Article:
+    """The article exactly as the eval gives it to the pipeline (its recordings answer only
+    requests made from this text, title and publication date)."""
+    meta = fixture.gold.article
+    return make_article(
+        fixture.text, id=fixture.name, title=meta.title, source=meta.source, published=meta.published
+    )
 
 
 def _write_record(folder: Path, name: str, record: ArticleSummary) -> None:
