@@ -13,10 +13,12 @@ pipeline makes and every recorded answer, and counts them with the embedded mode
   than values: the grammar dictates the structure, yet the model writes it token by token.
 
 Then it times, on the embedded model and alternating in one process, what reading a prompt token
-and writing an answer token cost with 1 and with 2 threads. With the faster rates it prints the
-median over the articles of the ratio each layout would reach if nothing but tokens cost time:
-today's, with shorter answers, and the bounds if the questions' text or the answers cost
-nothing. A layout whose bound is above the goal cannot reach it, however it is tuned.
+and writing an answer token cost with 1 and with 2 threads, and an answer token checked in
+batches of four, as speculative decoding checks a guess of the next tokens. With the faster
+rates it prints the median over the articles of the ratio each layout would reach if nothing but
+tokens cost time: today's, with shorter answers, with the structure guessed, and the bounds if
+the questions' text or the answers cost nothing. A layout whose bound is above the goal cannot
+reach it, however it is tuned.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ THREADS = (1, 2)
 ROUNDS = 3
 DECODED = 32
 """Answer tokens decoded one at a time per timing: enough to average out a slow step."""
+GUESSED = 4
+"""Tokens per batch when answer tokens are checked in batches, as speculative decoding or a
+grammar-led guess of the structure would check them (logits at every position)."""
 
 _CODE = re.compile(r"[a-z]+(?:_[a-z]+)*")
 _JSON_PIECE = re.compile(
@@ -78,10 +83,17 @@ class ArticleTokens:
 class Rates:
     prompt_ms: float
     answer_ms: float
+    guessed_ms: float
+    """Per answer token evaluated `GUESSED` at a time with logits at each: the least a right
+    guess of the next tokens costs."""
 
     @property
     def answer_in_prompt_tokens(self) -> float:
         return self.answer_ms / self.prompt_ms
+
+    @property
+    def guessed_in_prompt_tokens(self) -> float:
+        return self.guessed_ms / self.prompt_ms
 
 
 def main() -> None:
@@ -224,7 +236,7 @@ def measure_rates(llama: Any, articles: list[ArticleTokens]) -> dict[int, Rates]
     typical = sorted(articles, key=lambda a: a.prompt)[len(articles) // 2]
     prompt = llama.tokenize(typical.prompt_text.encode(), add_bos=True)
     answer = llama.tokenize(typical.longest_answer.encode(), add_bos=False)[:DECODED]
-    spent: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    spent: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     for _ in range(ROUNDS):
         for threads in THREADS:
             llama_cpp.llama_set_n_threads(llama.ctx, threads, threads)
@@ -236,29 +248,51 @@ def measure_rates(llama: Any, articles: list[ArticleTokens]) -> dict[int, Rates]
             for token in answer:  # the recorded answer, fed back one token at a time
                 llama.eval([token])
             spent[threads][1] += time.perf_counter() - started
+            spent[threads][2] += guessed_seconds(llama, len(prompt), answer)
     llama_cpp.llama_set_n_threads(llama.ctx, 2, 2)
     rates = {}
-    for threads, (reading, writing) in spent.items():
-        rates[threads] = Rates(1000 * reading / ROUNDS / len(prompt), 1000 * writing / ROUNDS / len(answer))
-        rate = rates[threads]
+    for threads, (reading, writing, guessing) in spent.items():
+        per_answer_token = 1000 / ROUNDS / len(answer)
+        rate = Rates(
+            1000 * reading / ROUNDS / len(prompt), writing * per_answer_token, guessing * per_answer_token
+        )
+        rates[threads] = rate
         print(
             f"{threads} thread(s): {rate.prompt_ms:.1f} ms per prompt token ({len(prompt)} read at once), "
-            f"{rate.answer_ms:.1f} ms per answer token (one at a time): "
-            f"an answer token costs {rate.answer_in_prompt_tokens:.1f} prompt tokens"
+            f"{rate.answer_ms:.1f} ms per answer token (one at a time), {rate.guessed_ms:.1f} ms "
+            f"checked {GUESSED} at a time: an answer token costs {rate.answer_in_prompt_tokens:.1f} "
+            "prompt tokens"
         )
     return rates
 
 
+def guessed_seconds(llama: Any, start: int, answer: list[int]) -> float:
+    """The same answer tokens again from the same place, `GUESSED` per batch, with the logits
+    of every position that checking a guess needs."""
+    llama.n_tokens = start
+    llama._ctx.kv_cache_seq_rm(-1, start, -1)
+    started = time.perf_counter()
+    for i in range(0, len(answer), GUESSED):
+        batch = answer[i : i + GUESSED]
+        llama._batch.set_batch(batch=batch, n_past=llama.n_tokens, logits_all=True)
+        llama._ctx.decode(llama._batch)
+        llama.n_tokens += len(batch)
+    return time.perf_counter() - started
+
+
 def print_bounds(articles: list[ArticleTokens], rates: Rates) -> None:
     """The ratio each layout reaches per article if only tokens cost time (medians)."""
-    weight = rates.answer_in_prompt_tokens
+    weight, guessed = rates.answer_in_prompt_tokens, rates.guessed_in_prompt_tokens
 
-    def ratio(asked: float, written: float, prompt: float) -> float:
-        return (prompt + asked + weight * written) / prompt
+    def ratio(asked: float, written: float, prompt: float, guessed_tokens: float = 0) -> float:
+        return (prompt + asked + weight * written + guessed * guessed_tokens) / prompt
 
     layouts: dict[str, Callable[[ArticleTokens], float]] = {
         "today: questions after the article, JSON answers": lambda a: ratio(a.questions, a.answers, a.prompt),
         "answers with short keys and one-token codes": lambda a: ratio(a.questions, a.compact, a.prompt),
+        f"structure guessed right, {GUESSED} at a time": lambda a: ratio(
+            a.questions, a.answers - a.structure, a.prompt, a.structure
+        ),
         "answers without structure tokens": lambda a: ratio(a.questions, a.answers - a.structure, a.prompt),
         "answers free (questions still read)": lambda a: ratio(a.questions, 0, a.prompt),
         "questions free (answers still written)": lambda a: ratio(0, a.answers, a.prompt),
