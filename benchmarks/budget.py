@@ -27,6 +27,7 @@ import argparse
 import json
 import re
 import statistics
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -37,14 +38,16 @@ from typing import Any
 import llama_cpp
 
 from benchmarks.sampler import Collector
-from summarizer.app.evals import fixture_article
+from summarizer.app.evals import cassette_summarizer, open_fixture, select_fixtures
 from summarizer.core.config import Settings
-from summarizer.evaluation.gold import Fixture, load_fixtures
-from summarizer.model.recording import CachingTransport, Cassette
-from summarizer.model.transports import load_llama, local_model_file, offline_model
-from summarizer.pipeline import Summarizer, output_identity
+from summarizer.core.errors import SummarizerError
+from summarizer.evaluation.gold import Fixture
+from summarizer.model.recording import CachingTransport
+from summarizer.model.transports import load_llama, local_model_file
+from summarizer.pipeline import output_identity
 
 FIXTURES = (Path("evals/fixtures"), Path("evals/real"))
+CACHE = Path("evals/cache")
 QUESTION = "\n\nQUESTION:"
 GOAL = 1.5
 THREADS = (1, 2)
@@ -100,12 +103,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", action="append", choices=("written", "dev", "test"), default=[])
     options = parser.parse_args()
-    settings = Settings(response_cache=False)
-    fixtures = [f for folder in FIXTURES for f in load_fixtures(folder)]
-    if options.split:
-        fixtures = [f for f in fixtures if (f.gold.article.split or "written") in options.split]
+    settings = Settings()
+    fixtures = select_fixtures(FIXTURES, tuple(options.split))
     llama = load_llama(local_model_file(settings), settings.context_window, 2).llama
     articles = [count(llama, fixture, requests) for fixture, requests in replayed(settings, fixtures)]
+    if not articles:
+        sys.exit("no recorded fixture to count (run `summarize eval` first)")
     print_questions(articles)
     rates = measure_rates(llama, articles)
     best = min(rates, key=lambda threads: rates[threads].prompt_ms + rates[threads].answer_ms)
@@ -114,19 +117,21 @@ def main() -> None:
 
 
 def replayed(settings: Settings, fixtures: list[Fixture]) -> Iterator[tuple[Fixture, list[Any]]]:
-    """Each fixture with the requests and recorded answers the pipeline goes through."""
+    """Each fixture with the requests and recorded answers the pipeline goes through; a fixture
+    whose recording does not answer every request is left out, with a line saying why."""
     identity = output_identity(settings)
     replay = CachingTransport(None, "replay")
-    collector = Collector(replay)
-    model = offline_model(settings, collector)
-    model.count_tokens = replay.counting(model.count_tokens)
-    summarizer = Summarizer(settings, model=model)
+    collector = Collector()
+    summarizer = cassette_summarizer(settings, replay, "replay", outer=collector.around)
     for fixture in fixtures:
-        article = fixture_article(fixture)
-        replay.cassette = Cassette.open(Path("evals/cache"), fixture.name, identity, article.sha256, "replay")
+        article, _ = open_fixture(replay, fixture, CACHE, identity, "replay")
         collector.requests.clear()
         collector.answers.clear()
-        summarizer.summarize(article)
+        try:
+            summarizer.summarize(article)
+        except SummarizerError as exc:  # a fixture recorded for other prompts: a cache miss
+            print(f"{fixture.name}: left out ({exc})", file=sys.stderr)
+            continue
         yield fixture, list(zip(collector.requests, collector.answers, strict=True))
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,8 @@ def main() -> None:
     summarizer = Summarizer(settings, model=open_model(settings, wrap=collector.around))
     for article in articles(paths):
         summarizer.summarize(article)
+    if not collector.requests:
+        sys.exit("the pipeline asked the model nothing about these files: nothing to time")
     transport = LlamaTransport(loaded, timeout=600)
     seconds = dict.fromkeys(SAMPLERS, 0.0)
     tokens, differing = 0, 0

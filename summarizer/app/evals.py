@@ -22,7 +22,7 @@ from summarizer.evaluation.gold import Fixture, lint, load_fixtures
 from summarizer.evaluation.harness import ArticleRun, EvalReport, build_report
 from summarizer.evaluation.scoring import score_article
 from summarizer.model.recording import CachingTransport, Cassette, Mode
-from summarizer.model.transports import offline_model, open_model
+from summarizer.model.transports import Wrap, offline_model, open_model
 from summarizer.pipeline import Summarizer, output_identity
 from summarizer.records.contract import ArticleSummary
 from summarizer.text.ingest import Article, make_article
@@ -46,21 +46,13 @@ class EvalOptions:
 def run_eval(
     settings: Settings, options: EvalOptions, on_article: Callable[[ArticleRun], None] | None = None
 ) -> EvalReport:
-    fixtures = [f for folder in options.fixtures for f in load_fixtures(folder)]
-    if options.splits:
-        fixtures = [f for f in fixtures if (f.gold.article.split or "written") in options.splits]
+    fixtures = select_fixtures(options.fixtures, options.splits)
     problems = [f"{f.name}: {p}" for f in fixtures for p in lint(f)]
     if problems:
         raise ConfigError("fixtures do not pass the linter:\n  " + "\n  ".join(problems))
     identity = output_identity(settings)  # the cassettes' key and the report's header
-    settings = settings.model_copy(update={"response_cache": False})  # the cassettes are its cache
     transport = CachingTransport(None, options.mode)
-    if options.mode == "replay":
-        model = offline_model(settings, transport)
-    else:
-        model = open_model(settings, wrap=transport.around)
-    model.count_tokens = transport.counting(model.count_tokens)
-    summarizer = Summarizer(settings, model=model)
+    summarizer = cassette_summarizer(settings, transport, options.mode)
     runs = []
     for fixture in fixtures:
         run = _run_one(summarizer, transport, fixture, identity, options)
@@ -70,6 +62,44 @@ def run_eval(
     records = {r.fixture.name: r.record for r in runs if r.record is not None}
     groups = _score_groups(options.groups, {r.fixture.name: r.split for r in runs}, records)
     return build_report(identity, runs, options.baseline, options.tolerance, groups)
+
+
+def select_fixtures(folders: tuple[Path, ...], splits: tuple[str, ...] = ()) -> list[Fixture]:
+    """The fixtures of these folders, only those of ``splits`` when any are named."""
+    fixtures = [f for folder in folders for f in load_fixtures(folder)]
+    if splits:
+        fixtures = [f for f in fixtures if (f.gold.article.split or "written") in splits]
+    return fixtures
+
+
+def cassette_summarizer(
+    settings: Settings, transport: CachingTransport, mode: Mode, outer: Wrap | None = None
+) -> Summarizer:
+    """The pipeline the eval runs: every answer and token count goes through ``transport`` and
+    its cassettes (with no weights loaded when only replaying), behind ``outer`` when given (a
+    benchmark that watches the requests)."""
+    settings = settings.model_copy(update={"response_cache": False})  # the cassettes are its cache
+    outermost: Wrap = outer or (lambda inner: inner)
+    if mode == "replay":
+        model = offline_model(settings, outermost(transport))
+    else:
+        model = open_model(settings, wrap=lambda inner: outermost(transport.around(inner)))
+    model.count_tokens = transport.counting(model.count_tokens)
+    return Summarizer(settings, model=model)
+
+
+def open_fixture(
+    transport: CachingTransport, fixture: Fixture, folder: Path, identity: dict[str, Any], mode: Mode
+) -> tuple[Article, Cassette]:
+    """The article exactly as the eval gives it to the pipeline, with its cassette loaded into
+    ``transport`` (the recordings answer only requests made from this text, title and date)."""
+    meta = fixture.gold.article
+    article = make_article(
+        fixture.text, id=fixture.name, title=meta.title, source=meta.source, published=meta.published
+    )
+    cassette = Cassette.open(folder, fixture.name, identity, article.sha256, mode)
+    transport.cassette = cassette
+    return article, cassette
 
 
 def _score_groups(
@@ -96,9 +126,7 @@ def _run_one(
     identity: dict[str, Any],
     options: EvalOptions,
 ) -> ArticleRun:
-    article = fixture_article(fixture)
-    cassette = Cassette.open(options.cache, fixture.name, identity, article.sha256, options.mode)
-    transport.cassette = cassette
+    article, cassette = open_fixture(transport, fixture, options.cache, identity, options.mode)
     run = ArticleRun(fixture)
     started = time.perf_counter()
     try:
@@ -117,15 +145,6 @@ def _run_one(
     run.record = record
     run.score = score_article(fixture.name, record, fixture.gold, fixture.text)
     return run
-
-
-def fixture_article(fixture: Fixture) -> Article:
-    """The article exactly as the eval gives it to the pipeline (its recordings answer only
-    requests made from this text, title and publication date)."""
-    meta = fixture.gold.article
-    return make_article(
-        fixture.text, id=fixture.name, title=meta.title, source=meta.source, published=meta.published
-    )
 
 
 def _write_record(folder: Path, name: str, record: ArticleSummary) -> None:
